@@ -1,0 +1,21 @@
+# `make train` and `make test` each set up .venv first (Python 3.11 and the pinned requirements).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PROCESSES ?= $(shell nproc)
+ARGS ?=
+
+.PHONY: setup train test
+
+setup: $(VENV)/.installed
+
+# chainer 7.8.1 builds from source and needs setuptools<70 in its build environment.
+$(VENV)/.installed: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+train: setup
+	$(VENV)/bin/python a3c_ale.py $(PROCESSES) breakout $(ARGS)
+
+test: setup
+	$(VENV)/bin/python -m pytest -q tests $(ARGS)

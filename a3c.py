@@ -1,0 +1,143 @@
+"""A3C: asynchronous advantage actor-critic (Mnih et al. 2016), one worker's agent.
+
+Each worker owns a local copy of the model. It acts for up to t_max steps with
+the local parameters, then computes the n-step actor-critic loss over those
+steps, applies the gradient to the shared parameters with the shared RMSProp
+(no lock: Hogwild) and copies the shared parameters back into the local model.
+
+The loss over the steps i of a segment, summed, not averaged:
+
+    R_i        = r_i + gamma * R_{i+1},  R_n = V(s_n) (0 if s_n is terminal)
+    A_i        = R_i - V(s_i)                           (held constant)
+    pi loss    = -sum_i log pi(a_i|s_i) A_i - beta * sum_i H(pi(.|s_i))
+    value loss = v_loss_coef * sum_i (R_i - V(s_i))^2 / 2   (v_loss_coef = 0.5)
+
+Acting needs no gradient, so it runs without a graph; the update runs the
+local model once more on the whole segment (plus s_n for the bootstrap) as one
+batch. The local parameters do not change inside a segment, so this gives the
+same loss and gradient as keeping each acting step's graph, in one pass. For
+the LSTM the segment starts from the recurrent state the acting saw before
+s_0, held constant (truncated backpropagation through time).
+"""
+import chainer
+import chainer.functions as F
+import numpy as np
+
+from async_util import bind_parameters, gather_gradients, n_parameters
+from models import phi
+from policy import SoftmaxPolicyOutput, choose_action
+
+
+def learning_rate(global_step, total_steps, initial_lr):
+    """Linear annealing from initial_lr at step 0 to 0 at total_steps, driven by the global counter."""
+    return initial_lr * max(0.0, 1.0 - global_step / total_steps)
+
+
+def n_step_returns(rewards, bootstrap_value, gamma):
+    """R_i = r_i + gamma * R_{i+1} back from R_n = bootstrap_value."""
+    returns = np.empty(len(rewards), np.float32)
+    R = bootstrap_value
+    for i in reversed(range(len(rewards))):
+        R = rewards[i] + gamma * R
+        returns[i] = R
+    return returns
+
+
+def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):
+    """The summed actor-critic loss of one segment (see the module's docstring).
+
+    logits (n, n_actions) and values (n,) are the model's outputs for the n
+    states, actions and returns (n,) arrays.
+    """
+    pout = SoftmaxPolicyOutput(logits)
+    advantages = returns - values.array
+    pi_loss = -F.sum(pout.log_prob(actions) * advantages) - beta * F.sum(pout.entropy)
+    v_loss = F.sum((returns - values) ** 2) / 2
+    return pi_loss + v_loss_coef * v_loss
+
+
+class A3C:
+    """One worker's agent.
+
+    model: the worker's local model. shared_params, shared_stats: flat vectors
+    in shared memory (the global parameters, RMSProp's statistics).
+    optimizer: an RMSpropAsync. Set `lr` before each step (the schedule is
+    driven by the global step counter).
+    """
+
+    def __init__(self, model, shared_params, shared_stats, optimizer, rng,
+                 t_max=5, gamma=0.99, beta=0.01, v_loss_coef=0.5, lr=7e-4):
+        self.model = model
+        self.shared_params = shared_params
+        self.shared_stats = shared_stats
+        self.optimizer = optimizer
+        self.rng = rng
+        self.t_max = t_max
+        self.gamma = gamma
+        self.beta = beta
+        self.v_loss_coef = v_loss_coef
+        self.lr = lr
+        self.local_params = np.empty(n_parameters(model), np.float32)
+        bind_parameters(model, self.local_params)
+        self.local_params[:] = shared_params
+        self.grad = np.empty_like(self.local_params)
+        self.states = None
+        self.actions = np.zeros(t_max, np.int32)
+        self.rewards = np.zeros(t_max, np.float32)
+        self.n_steps = 0
+        self.recurrent_state = None        # LSTM state after the last acted state
+        self.segment_start_state = None    # LSTM state before the segment's first state
+
+    def act_and_train(self, state, reward):
+        """Take the reward of the previous action and the next state; return the next action.
+
+        After t_max actions this first trains on them, bootstrapping from state.
+        """
+        if self.n_steps > 0:
+            self.rewards[self.n_steps - 1] = reward
+        if self.n_steps == self.t_max:
+            self.update(bootstrap_state=state)
+        with chainer.no_backprop_mode():
+            pout, _, self.recurrent_state = self.model(phi(state[None]), self.recurrent_state)
+        action = choose_action(pout.logits.array[0], self.rng)
+        if self.states is None:
+            self.states = np.empty((self.t_max + 1,) + state.shape, state.dtype)
+        self.states[self.n_steps] = state
+        self.actions[self.n_steps] = action
+        self.n_steps += 1
+        return action
+
+    def stop_episode_and_train(self, reward):
+        """The last action ended the episode with reward: train on what is left, start afresh."""
+        if self.n_steps > 0:
+            self.rewards[self.n_steps - 1] = reward
+            self.update(bootstrap_state=None)
+        self.recurrent_state = None
+        self.segment_start_state = None
+
+    def update(self, bootstrap_state):
+        n = self.n_steps
+        if bootstrap_state is not None:
+            self.states[n] = bootstrap_state
+        n_inputs = n + (bootstrap_state is not None)
+        pout, values, _ = self.model(phi(self.states[:n_inputs]), self.segment_start_state)
+        values = F.reshape(values, (-1,))
+        bootstrap_value = float(values.array[n]) if bootstrap_state is not None else 0.0
+        returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
+        loss = a3c_loss(pout.logits[:n], values[:n], self.actions[:n], returns,
+                        self.beta, self.v_loss_coef)
+
+        self.model.cleargrads()
+        loss.backward()
+        gather_gradients(self.model, self.grad)
+        self.optimizer.update(self.shared_params, self.shared_stats, self.grad, self.lr)
+        self.local_params[:] = self.shared_params
+
+        self.n_steps = 0
+        self.segment_start_state = detach(self.recurrent_state)
+
+
+def detach(recurrent_state):
+    if recurrent_state is None:
+        return None
+    return tuple(chainer.Variable(v.array) for v in recurrent_state)

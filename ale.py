@@ -1,0 +1,152 @@
+"""The Atari environment with the paper's preprocessing, on ale-py.
+
+One agent step repeats the action 4 times and sums the rewards. The observation
+is the pixel-wise max of the last two of those frames, in grayscale, resized to
+84x84 (bilinear), stacked with the three previous observations (zeros after a
+reset). Every episode starts with 0-30 random no-ops and is capped at 108,000
+frames. In training a lost life ends the episode (the game goes on from where
+it stands at the next reset) and rewards are clipped to [-1, 1]; in evaluation
+an episode is a whole game with its real score.
+"""
+import difflib
+import os
+import re
+
+import cv2
+import numpy as np
+from ale_py import Action, ALEInterface, LoggerMode, roms
+
+from errors import UsageError
+
+ALEInterface.setLoggerMode(LoggerMode.Error)
+# Parallelism comes from worker processes; OpenCV's own thread pool would oversubscribe the cores.
+cv2.setNumThreads(1)
+
+FRAME_SKIP = 4
+MAX_NOOPS = 30
+MAX_EPISODE_FRAMES = 108_000
+SCREEN_SIZE = 84
+N_STACKED_FRAMES = 4
+
+
+def game_ids():
+    return sorted(roms.get_all_rom_ids())
+
+
+def resolve_rom(rom):
+    """Return the ROM file for an ALE game id ('breakout', 'SpaceInvaders') or a path."""
+    if os.path.isdir(rom):
+        raise UsageError(f'ROM {rom!r} is a directory; give a ROM file (.bin) or a game id such as breakout')
+    if os.path.isfile(rom):
+        if not ALEInterface.isSupportedROM(rom):
+            raise UsageError(f'{rom!r} is not a ROM that ALE supports; give a supported .bin file '
+                             'or a game id such as breakout')
+        return rom
+    if os.sep in rom or rom.endswith('.bin'):
+        raise UsageError(f'ROM file {rom!r} does not exist; check the path or give a game id such as breakout')
+    game_id = re.sub(r'(?<!^)(?=[A-Z])', '_', rom).lower().replace('-', '_')
+    ids = game_ids()
+    if game_id in ids:
+        return str(roms.get_rom_path(game_id))
+    close = difflib.get_close_matches(game_id, ids, n=3, cutoff=0.6)
+    hint = f'did you mean {", ".join(close)}?' if close else 'see ale_py.roms.get_all_rom_ids() for the list'
+    raise UsageError(f'unknown game id {rom!r}: {hint}')
+
+
+def game_name(rom):
+    """A short name for output directories: the game id or the ROM file's stem."""
+    return os.path.splitext(os.path.basename(rom))[0]
+
+
+def check_display():
+    if not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        raise UsageError('--use-sdl needs a display but DISPLAY is not set; '
+                         'run without --use-sdl, or under xvfb-run')
+
+
+class ALE:
+    """An Atari game seen the way the A3C agent sees it.
+
+    After reset() or receive_action(): `state` is the (4, 84, 84) uint8 frame
+    stack (overwritten by the next step: copy it to keep it), `reward` the
+    reward of the last step and `is_terminal` whether the episode has ended.
+    """
+
+    def __init__(self, rom_path, seed, train=True, use_sdl=False, record_screen_dir=None,
+                 max_episode_frames=MAX_EPISODE_FRAMES):
+        if use_sdl:
+            check_display()
+        self.train = train
+        self.max_episode_frames = max_episode_frames
+        self.rng = np.random.RandomState(seed)
+        self.ale = ALEInterface()
+        self.ale.setInt('random_seed', int(seed) % 2**31)
+        self.ale.setFloat('repeat_action_probability', 0.0)
+        if use_sdl:
+            self.ale.setBool('display_screen', True)
+            self.ale.setBool('sound', True)
+        if record_screen_dir:
+            os.makedirs(record_screen_dir, exist_ok=True)
+            self.ale.setString('record_screen_dir', record_screen_dir)
+        self.ale.loadROM(rom_path)
+        self.legal_actions = self.ale.getMinimalActionSet()
+        height, width = self.ale.getScreenDims()
+        # The last two raw frames of a step, written alternately (the newest at _newest).
+        self._frames = np.zeros((2, height, width), np.uint8)
+        self._newest = 0
+        self._max_frame = np.zeros((height, width), np.uint8)
+        self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
+        self._truncated = False
+        self.reset()
+
+    @property
+    def number_of_actions(self):
+        return len(self.legal_actions)
+
+    def reset(self):
+        """Start a new episode: a new game unless training continues one after a lost life."""
+        if not self.train or self.ale.game_over() or self._truncated:
+            self.ale.reset_game()
+        self.episode_frames = 0
+        for _ in range(self.rng.randint(MAX_NOOPS + 1)):
+            self.ale.act(Action.NOOP)
+            self.episode_frames += 1
+            if self.ale.game_over():
+                self.ale.reset_game()
+        self._capture_frame()
+        self._frames[1 - self._newest] = self._frames[self._newest]
+        self.state[:] = 0
+        self._push_observation()
+        self.lives = self.ale.lives()
+        self.reward = 0.0
+        self.is_terminal = False
+        self._truncated = False
+
+    def receive_action(self, action):
+        """Play action (an index into the minimal action set) for 4 frames; return the reward."""
+        ale_action = self.legal_actions[action]
+        reward = 0.0
+        for repeat in range(FRAME_SKIP):
+            reward += self.ale.act(ale_action)
+            self.episode_frames += 1
+            life_lost = self.train and self.ale.lives() < self.lives
+            self._truncated = self.episode_frames >= self.max_episode_frames
+            done = self.ale.game_over() or life_lost or self._truncated
+            if repeat >= FRAME_SKIP - 2 or done:
+                self._capture_frame()
+            if done:
+                break
+        self._push_observation()
+        self.is_terminal = done
+        self.reward = float(np.clip(reward, -1.0, 1.0)) if self.train else reward
+        return self.reward
+
+    def _capture_frame(self):
+        self._newest = 1 - self._newest
+        self.ale.getScreenGrayscale(self._frames[self._newest])
+
+    def _push_observation(self):
+        np.maximum(self._frames[0], self._frames[1], out=self._max_frame)
+        self.state[:-1] = self.state[1:]
+        cv2.resize(self._max_frame, (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
+                   interpolation=cv2.INTER_LINEAR)

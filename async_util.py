@@ -1,0 +1,58 @@
+"""Shared memory and processes for Hogwild training.
+
+A model's parameters are bound to one flat float32 buffer: the i-th parameter
+is a view of a slice of it. The global model binds to a buffer in shared
+memory, each worker's local model to a private one, so copying all parameters
+is one memcpy and the optimizer runs on one vector.
+"""
+import ctypes
+import multiprocessing as mp
+
+import numpy as np
+
+# Workers inherit the shared buffers by fork; nothing is pickled or copied.
+mp_context = mp.get_context('fork')
+
+
+def parameters_in_order(model):
+    """The model's parameters in a fixed order (by name): the flat layout."""
+    return [param for _, param in sorted(model.namedparams())]
+
+
+def n_parameters(model):
+    return sum(param.size for param in parameters_in_order(model))
+
+
+def shared_array(size):
+    """A float32 vector in shared memory, zero-filled, that forked workers see and write."""
+    return np.frombuffer(mp_context.RawArray(ctypes.c_float, int(size)), np.float32)
+
+
+def bind_parameters(model, flat):
+    """Make every parameter of model a view of flat, keeping the current values."""
+    offset = 0
+    for param in parameters_in_order(model):
+        view = flat[offset:offset + param.size].reshape(param.shape)
+        view[...] = param.array
+        param.array = view
+        offset += param.size
+    assert offset == flat.size, 'the flat buffer does not match the model'
+
+
+def gather_gradients(model, out):
+    """Copy the parameters' gradients into the flat vector out (zero where there is none)."""
+    offset = 0
+    for param in parameters_in_order(model):
+        view = out[offset:offset + param.size]
+        if param.grad is None:
+            view[...] = 0
+        else:
+            view[...] = param.grad.ravel()
+        offset += param.size
+    return out
+
+
+def weight_mask(model):
+    """1 for weights, 0 for biases, in the flat layout (weight decay spares biases)."""
+    return np.concatenate([np.full(param.size, float(param.ndim > 1), np.float32)
+                           for param in parameters_in_order(model)])

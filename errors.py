@@ -1,0 +1,59 @@
+"""Bad input from the command line: one line naming the problem and the fix, exit 2."""
+import argparse
+import sys
+
+
+class UsageError(Exception):
+    """Raised for input the user can fix; the scripts print it on one line and exit 2."""
+
+
+def exit_with_usage_error(prog, error):
+    print(f'{prog}: error: {error}', file=sys.stderr)
+    sys.exit(2)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with its errors on one line and exit status 2."""
+
+    def error(self, message):
+        exit_with_usage_error(self.prog, f'{message} (see --help)')
+
+
+def positive_int(text):
+    value = int(float(text)) if _is_integral(text) else None
+    if value is None or value <= 0:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a positive integer')
+    return value
+
+
+def positive_float(text):
+    value = _float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a positive number')
+    return value
+
+
+def non_negative_float(text):
+    value = _float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number >= 0')
+    return value
+
+
+def _float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if value != value or value in (float('inf'), float('-inf')):
+        raise argparse.ArgumentTypeError(f'{text!r} is not a finite number')
+    return value
+
+
+def _is_integral(text):
+    """'8', '80000000' and '8e7' are integers; '2.5', 'two' and 'nan' are not."""
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return value == value and value not in (float('inf'), float('-inf')) and value == int(value)

@@ -1,0 +1,31 @@
+"""Playing whole episodes with a model's policy: evaluation during training, and the demo."""
+import statistics
+
+import chainer
+
+from models import phi
+from policy import choose_action
+
+
+def run_episode(env, model, rng, deterministic=False):
+    """Play one episode of env (an evaluation env: whole game, real score); return its score."""
+    env.reset()
+    recurrent_state = None
+    score = 0.0
+    with chainer.no_backprop_mode():
+        while not env.is_terminal:
+            pout, _, recurrent_state = model(phi(env.state[None]), recurrent_state)
+            score += env.receive_action(choose_action(pout.logits.array[0], rng, deterministic))
+    return score
+
+
+def summarize(scores):
+    """mean, median and sample standard deviation (0 for a single score), as the original."""
+    stdev = statistics.stdev(scores) if len(scores) > 1 else 0.0
+    return statistics.mean(scores), statistics.median(scores), stdev
+
+
+def eval_performance(env, model, n_runs, rng, deterministic=False):
+    """Play n_runs episodes; return (scores, (mean, median, stdev))."""
+    scores = [run_episode(env, model, rng, deterministic) for _ in range(n_runs)]
+    return scores, summarize(scores)

@@ -1,0 +1,120 @@
+"""The A3C networks (FF and LSTM) and their model files.
+
+Files are Chainer HDF5 with the original's layout, so the original's published
+models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
+1=policy (1/0), 2=value (2/0); LSTM is 0=torso, 1=LSTM (1/upward, 1/lateral),
+2=policy, 3=value.
+"""
+import os
+
+import chainer
+import chainer.functions as F
+import chainer.links as L
+import h5py
+import numpy as np
+
+from dqn_head import NIPSDQNHead
+from errors import UsageError
+from init_like_torch import init_like_torch
+from policy import FCSoftmaxPolicy
+from v_function import FCVFunction
+
+
+def phi(states):
+    """uint8 frame stacks (batch, 4, 84, 84) -> float32 in [0, 1]."""
+    return np.asarray(states, np.float32) * np.float32(1 / 255)
+
+
+class A3CFF(chainer.ChainList):
+    use_lstm = False
+
+    def __init__(self, n_actions):
+        self.head = NIPSDQNHead()
+        self.pi = FCSoftmaxPolicy(self.head.n_output_channels, n_actions)
+        self.v = FCVFunction(self.head.n_output_channels)
+        super().__init__(self.head, self.pi, self.v)
+
+    def forward(self, x, recurrent_state=None):
+        """pi(.|s), V(s) for a batch of states; no recurrent state."""
+        h = self.head(x)
+        return self.pi(h), self.v(h), None
+
+
+class A3CLSTM(chainer.ChainList):
+    use_lstm = True
+
+    def __init__(self, n_actions):
+        self.head = NIPSDQNHead()
+        self.lstm = L.LSTM(self.head.n_output_channels, self.head.n_output_channels)
+        self.pi = FCSoftmaxPolicy(self.head.n_output_channels, n_actions)
+        self.v = FCVFunction(self.head.n_output_channels)
+        super().__init__(self.head, self.lstm, self.pi, self.v)
+
+    def forward(self, x, recurrent_state=None):
+        """pi, V for a sequence of consecutive states of one episode (batch axis = time).
+
+        recurrent_state is the LSTM's (c, h) before x[0], None at an episode's
+        start; the state after x[-1] is returned with the outputs. The torso and
+        the heads run on the whole sequence at once, only the LSTM step by step.
+        """
+        features = self.head(x)
+        outputs = []
+        for t in range(len(x)):
+            gates = self.lstm.upward(features[t:t + 1])
+            if recurrent_state is None:
+                c = self.xp.zeros((1, self.lstm.state_size), np.float32)
+            else:
+                c, h = recurrent_state
+                gates = gates + self.lstm.lateral(h)
+            c, h = F.lstm(c, gates)
+            recurrent_state = (c, h)
+            outputs.append(h)
+        h = outputs[0] if len(outputs) == 1 else F.concat(outputs, axis=0)
+        return self.pi(h), self.v(h), recurrent_state
+
+
+def make_model(n_actions, use_lstm, rng):
+    model = A3CLSTM(n_actions) if use_lstm else A3CFF(n_actions)
+    init_like_torch(model, rng)
+    return model
+
+
+def save_model(path, model):
+    """Write the model's parameters, as the original did (Chainer HDF5)."""
+    chainer.serializers.save_hdf5(path, model)
+
+
+def inspect_model_file(path):
+    """Return (use_lstm, n_actions) of a model file; UsageError if it is not one."""
+    if not os.path.isfile(path):
+        raise UsageError(f'model file {path!r} does not exist; give the path of a .h5 model')
+    try:
+        with h5py.File(path, 'r') as f:
+            use_lstm = 'upward' in f.get('1', {})
+            policy_weight = f['2/0/W' if use_lstm else '1/0/W']
+            return use_lstm, int(policy_weight.shape[0])
+    except (OSError, KeyError) as error:
+        raise UsageError(f'{path!r} is not an A3C model file ({error}); '
+                         'give a .h5 written by a3c_ale.py') from None
+
+
+def load_model(path, n_actions, use_lstm=None):
+    """Load a model file for a game with n_actions; FF or LSTM is read from the file.
+
+    use_lstm, when given, must agree with the file (the original failed here with
+    an opaque HDF5 error).
+    """
+    file_uses_lstm, file_actions = inspect_model_file(path)
+    kind = 'A3C LSTM' if file_uses_lstm else 'A3C FF'
+    if use_lstm is not None and use_lstm != file_uses_lstm:
+        fix = 'add --use-lstm' if file_uses_lstm else 'drop --use-lstm'
+        raise UsageError(f'{path!r} holds an {kind} model; {fix}')
+    if file_actions != n_actions:
+        raise UsageError(f'{path!r} holds an {kind} model for {file_actions} actions but this game has '
+                         f'{n_actions}; give a model trained on this game')
+    model = A3CLSTM(n_actions) if file_uses_lstm else A3CFF(n_actions)
+    try:
+        chainer.serializers.load_hdf5(path, model)
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise UsageError(f'cannot read {kind} model {path!r} ({error}); give an intact model file') from None
+    return model

@@ -1,0 +1,48 @@
+"""Policy head: a linear layer to one logit per action, and the softmax policy it defines."""
+import chainer
+import chainer.functions as F
+import chainer.links as L
+import numpy as np
+from cached_property import cached_property
+
+
+class FCSoftmaxPolicy(chainer.ChainList):
+
+    def __init__(self, n_input_channels, n_actions):
+        super().__init__(L.Linear(n_input_channels, n_actions))
+
+    def forward(self, h):
+        return SoftmaxPolicyOutput(self[0](h))
+
+
+class SoftmaxPolicyOutput:
+    """pi(.|s) for a batch of states, given their logits (batch, n_actions)."""
+
+    def __init__(self, logits):
+        self.logits = logits
+
+    @cached_property
+    def probs(self):
+        return F.softmax(self.logits)
+
+    @cached_property
+    def log_probs(self):
+        return F.log_softmax(self.logits)
+
+    @cached_property
+    def entropy(self):
+        return -F.sum(self.probs * self.log_probs, axis=1)
+
+    def log_prob(self, actions):
+        """log pi(a|s) for one action per state."""
+        return F.select_item(self.log_probs, np.asarray(actions, np.int32))
+
+
+def choose_action(logits, rng, deterministic=False):
+    """Sample an action from softmax(logits) of one state, or take the most probable one."""
+    if deterministic:
+        return int(np.argmax(logits))
+    probs = np.exp(logits - logits.max())
+    cumulative = np.cumsum(probs)
+    action = np.searchsorted(cumulative, rng.random_sample() * cumulative[-1], side='right')
+    return int(min(action, len(logits) - 1))

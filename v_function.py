@@ -1,0 +1,12 @@
+"""State-value head: a linear layer from the torso's features to V(s)."""
+import chainer
+import chainer.links as L
+
+
+class FCVFunction(chainer.ChainList):
+
+    def __init__(self, n_input_channels):
+        super().__init__(L.Linear(n_input_channels, 1))
+
+    def forward(self, h):
+        return self[0](h)
