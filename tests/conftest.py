@@ -1,0 +1,50 @@
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+REFERENCE_MODEL = os.path.join(ROOT, '..', 'shared', 'reference', 'muupan_breakout_ff_80000000_finish.h5')
+
+
+def run_script(script, *args, timeout=300, cwd=ROOT, env=None):
+    """Run one of the project's scripts as a user would, in a session (process group) of its own.
+
+    Returns a CompletedProcess with the script's pid, which is also its process group id.
+    """
+    with subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], cwd=cwd, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    result.pid = proc.pid
+    return result
+
+
+def processes_in_group(pgid):
+    """Pids of live processes whose process group is pgid (read from /proc)."""
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != 'Z':
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.fixture
+def reference_model():
+    if not os.path.isfile(REFERENCE_MODEL):
+        pytest.skip(f'the original\'s published model is not at {REFERENCE_MODEL}')
+    return REFERENCE_MODEL

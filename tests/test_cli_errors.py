@@ -1,0 +1,61 @@
+"""Bad input: one line naming the problem and the fix, exit status 2, nothing written."""
+import os
+
+import numpy as np
+import pytest
+
+from conftest import run_script
+from models import make_model, save_model
+
+
+def assert_usage_error(result, *fragments):
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert 'Traceback' not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize('argv, fragments', [
+    (['0', 'breakout'], ["'0' is not a positive integer"]),
+    (['two', 'breakout'], ["'two' is not a positive integer"]),
+    (['2', 'breakot'], ["unknown game id 'breakot'", 'did you mean breakout']),
+    (['2', '/no/such/game.bin'], ['does not exist']),
+    (['2', 'breakout', '--steps', '-5'], ['--steps', 'not a positive integer']),
+    (['2', 'breakout', '--lr', '0'], ['--lr', 'not a positive number']),
+    (['2', 'breakout', '--beta', '-1'], ['--beta', 'not a number >= 0']),
+])
+def test_training_refuses_bad_arguments(tmp_path, argv, fragments):
+    outdir = tmp_path / 'run'
+    assert_usage_error(run_script('a3c_ale.py', *argv, '--outdir', str(outdir)), *fragments)
+    assert not outdir.exists()
+
+
+def test_use_sdl_without_a_display_is_a_clear_error(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ('DISPLAY', 'WAYLAND_DISPLAY')}
+    result = run_script('a3c_ale.py', '1', 'breakout', '--use-sdl', '--outdir', str(tmp_path / 'run'), env=env)
+    assert_usage_error(result, '--use-sdl needs a display', 'DISPLAY is not set')
+    result = run_script('demo_a3c_ale.py', 'breakout', 'model.h5', '--use-sdl', env=env)
+    assert_usage_error(result, '--use-sdl needs a display')
+
+
+def test_an_outdir_holding_an_earlier_run_is_refused_and_left_alone(tmp_path):
+    outdir = tmp_path / 'run'
+    outdir.mkdir()
+    (outdir / 'scores.txt').write_text('steps\telapsed\tmean\tmedian\tstdev\n1\t2\t3\t4\t5\n')
+    result = run_script('a3c_ale.py', '1', 'breakout', '--outdir', str(outdir))
+    assert_usage_error(result, 'already holds files of an earlier run')
+    assert os.listdir(outdir) == ['scores.txt']
+    assert (outdir / 'scores.txt').read_text().endswith('1\t2\t3\t4\t5\n')
+
+
+def test_demo_refuses_a_model_of_another_kind_or_game(tmp_path):
+    path = str(tmp_path / 'ff.h5')
+    save_model(path, make_model(4, False, np.random.RandomState(0)))
+    assert_usage_error(run_script('demo_a3c_ale.py', 'breakout', path, '--use-lstm'),
+                       'holds an A3C FF model', 'drop --use-lstm')
+    assert_usage_error(run_script('demo_a3c_ale.py', 'pong', path),
+                       'for 4 actions but this game has 6')
+    assert_usage_error(run_script('demo_a3c_ale.py', 'breakout', str(tmp_path / 'missing.h5')),
+                       'does not exist')

@@ -1,0 +1,76 @@
+"""The scripts as a user runs them: real processes, real ALE, real files."""
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import processes_in_group, run_script
+
+
+def train_breakout(outdir, *extra):
+    return run_script('a3c_ale.py', '2', 'breakout', '--steps', '4000', '--eval-frequency', '2000',
+                      '--eval-n-runs', '1', '--outdir', str(outdir), '--progress-interval', '1', *extra)
+
+
+@pytest.mark.parametrize('kind', ['ff', 'lstm'])
+def test_training_run_writes_scores_and_models_and_leaves_no_process(tmp_path, kind):
+    outdir = tmp_path / kind
+    result = train_breakout(outdir, *(['--use-lstm'] if kind == 'lstm' else []))
+    assert result.returncode == 0, result.stderr
+    assert processes_in_group(result.pid) == []
+
+    rows = (outdir / 'scores.txt').read_text().splitlines()
+    assert rows[0].split('\t') == ['steps', 'elapsed', 'mean', 'median', 'stdev']
+    assert [row.split('\t')[0] for row in rows[1:]] == ['2000', '4000']
+    assert (outdir / '4000_finish.h5').is_file()
+    assert (outdir / '2000.h5').is_file()  # the first evaluation is always a new best
+    with h5py.File(outdir / '4000_finish.h5', 'r') as f:
+        assert ('upward' in f['1']) == (kind == 'lstm')
+    assert 'steps/s' in result.stdout and 'remaining' in result.stdout
+    recorded = (outdir / 'args.txt').read_text()
+    assert '"processes": 2' in recorded and '"steps": 4000' in recorded
+    assert 'revision:' in (outdir / 'git.txt').read_text()
+
+    demo = run_script('demo_a3c_ale.py', 'breakout', str(outdir / '4000_finish.h5'), '--n-runs', '2')
+    assert demo.returncode == 0, demo.stderr
+    lines = demo.stdout.splitlines()
+    assert lines[0].startswith('Run 0: ') and lines[1].startswith('Run 1: ')
+    assert lines[2].startswith('mean: ') and 'median: ' in lines[2] and 'stdev: ' in lines[2]
+
+
+def test_one_process_with_a_seed_is_reproducible(tmp_path):
+    finals = []
+    for name in ('a', 'b'):
+        result = run_script('a3c_ale.py', '1', 'breakout', '--seed', '7', '--steps', '600',
+                            '--eval-frequency', '300', '--eval-n-runs', '1', '--outdir', str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+        finals.append(tmp_path / name / '600_finish.h5')
+        assert (tmp_path / name / 'scores.txt').read_text().count('\n') == 3
+    with h5py.File(finals[0], 'r') as a, h5py.File(finals[1], 'r') as b:
+        names = []
+        a.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+        for name in names:
+            np.testing.assert_array_equal(a[name][()], b[name][()], err_msg=name)
+    scores = [(tmp_path / name / 'scores.txt').read_text().splitlines() for name in ('a', 'b')]
+    assert [row.split('\t')[2:] for row in scores[0]] == [row.split('\t')[2:] for row in scores[1]]
+
+
+def test_profile_writes_one_profile_per_worker(tmp_path):
+    result = run_script('a3c_ale.py', '2', 'breakout', '--steps', '400', '--eval-frequency', '400',
+                        '--eval-n-runs', '1', '--outdir', str(tmp_path / 'run'), '--profile')
+    assert result.returncode == 0, result.stderr
+    for worker in (0, 1):
+        profile = (tmp_path / 'run' / f'profile_{worker}.txt').read_text()
+        assert 'act_and_train' in profile and 'cumulative' in profile
+
+
+def test_default_outdir_is_a_new_one_under_results(tmp_path):
+    for _ in range(2):  # started within the same second: still two directories
+        result = run_script('a3c_ale.py', '1', 'pong', '--steps', '200', '--eval-frequency', '200',
+                            '--eval-n-runs', '1', cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    runs = sorted(os.listdir(tmp_path / 'results'))
+    assert len(runs) == 2 and all(run.startswith('pong_ff_') for run in runs)
+    for run in runs:
+        assert (tmp_path / 'results' / run / '200_finish.h5').is_file()
