@@ -54,13 +54,14 @@ class A3CLSTM(chainer.ChainList):
         """pi, V for a sequence of consecutive states of one episode (batch axis = time).
 
         recurrent_state is the LSTM's (c, h) before x[0], None at an episode's
-        start; the state after x[-1] is returned with the outputs. The torso and
-        the heads run on the whole sequence at once, only the LSTM step by step.
+        start; the state after x[-1] is returned with the outputs. The torso, the
+        LSTM's input weights and the heads run on the whole sequence at once;
+        only the recurrence goes step by step.
         """
-        features = self.head(x)
+        upward = self.lstm.upward(self.head(x))  # the input's share of the gates, for every step at once
         outputs = []
         for t in range(len(x)):
-            gates = self.lstm.upward(features[t:t + 1])
+            gates = upward[t:t + 1]
             if recurrent_state is None:
                 c = self.xp.zeros((1, self.lstm.state_size), np.float32)
             else:

@@ -81,6 +81,7 @@ class Worker:
 
     def run(self):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us through shared.stop
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         chainer.config.type_check = False
         if self.args.profile:
             profiler = cProfile.Profile()
@@ -164,14 +165,15 @@ def train(args, make_env, n_actions, outdir):
     workers = [mp_context.Process(target=run_worker, name=f'worker-{i}',
                                   args=(i, args, shared, make_env, n_actions, outdir, start_time))
                for i in range(args.processes)]
-    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupted)
+    # Explicit handlers: a shell starts background jobs with SIGINT ignored.
+    previous_handlers = {signum: signal.signal(signum, _raise_interrupted)
+                         for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         for worker in workers:
             worker.start()
         failure = monitor(workers, shared, args, start_time)
-    except (KeyboardInterrupt, Interrupted) as interruption:
-        name = 'SIGINT' if isinstance(interruption, KeyboardInterrupt) else str(interruption)
-        print(f'\n{name} received: stopping the workers', file=sys.stderr, flush=True)
+    except Interrupted as interruption:
+        print(f'\n{interruption} received: stopping the workers', file=sys.stderr, flush=True)
         stop_workers(workers, shared)
         path = os.path.join(outdir, f'{shared.global_steps(args.steps)}_keyboardinterrupt.h5')
         save_model(path, model)
@@ -179,7 +181,8 @@ def train(args, make_env, n_actions, outdir):
         return 130
     finally:
         stop_workers(workers, shared)
-        signal.signal(signal.SIGTERM, previous_sigterm)
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
     if failure:
         print(f'error: {failure}; training stopped', file=sys.stderr)
         return 1
