@@ -188,8 +188,9 @@ def train(args, make_env, n_actions, outdir):
         return 1
     path = os.path.join(outdir, f'{args.steps}_finish.h5')
     save_model(path, model)
-    print(f'training finished: {args.steps} steps in {format_duration(time.time() - start_time)}; '
-          f'saved the final model to {path}', flush=True)
+    elapsed = time.time() - start_time
+    print(f'training finished: {args.steps} steps in {format_duration(elapsed)} '
+          f'({args.steps / elapsed:.1f} steps/s); saved the final model to {path}', flush=True)
     return 0
 
 
