@@ -24,6 +24,7 @@ import chainer.functions as F
 import numpy as np
 
 from async_util import bind_parameters, gather_gradients, n_parameters
+from errors import NonFiniteError
 from models import phi
 from policy import SoftmaxPolicyOutput, choose_action
 
@@ -127,6 +128,8 @@ class A3C:
         loss = a3c_loss(pout.logits[:n], values[:n], self.actions[:n], returns,
                         self.beta, self.v_loss_coef)
 
+        if not np.isfinite(loss.array):
+            raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')
         self.model.cleargrads()
         loss.backward()
         gather_gradients(self.model, self.grad)

@@ -39,6 +39,11 @@ def bind_parameters(model, flat):
     assert offset == flat.size, 'the flat buffer does not match the model'
 
 
+def flatten_parameters(model):
+    """The model's parameters as one flat float32 vector, in the flat layout."""
+    return np.concatenate([param.array.ravel() for param in parameters_in_order(model)]).astype(np.float32)
+
+
 def gather_gradients(model, out):
     """Copy the parameters' gradients into the flat vector out (zero where there is none)."""
     offset = 0

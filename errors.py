@@ -7,6 +7,10 @@ class UsageError(Exception):
     """Raised for input the user can fix; the scripts print it on one line and exit 2."""
 
 
+class NonFiniteError(FloatingPointError):
+    """Training produced inf or NaN: continuing, or saving it, would only spread it."""
+
+
 def exit_with_usage_error(prog, error):
     print(f'{prog}: error: {error}', file=sys.stderr)
     sys.exit(2)
@@ -23,6 +27,13 @@ def positive_int(text):
     value = int(float(text)) if _is_integral(text) else None
     if value is None or value <= 0:
         raise argparse.ArgumentTypeError(f'{text!r} is not a positive integer')
+    return value
+
+
+def non_negative_int(text):
+    value = int(float(text)) if _is_integral(text) else None
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer >= 0')
     return value
 
 

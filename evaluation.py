@@ -7,13 +7,16 @@ from models import phi
 from policy import choose_action
 
 
-def run_episode(env, model, rng, deterministic=False):
-    """Play one episode of env (an evaluation env: whole game, real score); return its score."""
+def run_episode(env, model, rng, deterministic=False, should_stop=None):
+    """Play one episode of env (an evaluation env: whole game, real score); return its score,
+    or None if should_stop() said so before the end."""
     env.reset()
     recurrent_state = None
     score = 0.0
     with chainer.no_backprop_mode():
         while not env.is_terminal:
+            if should_stop is not None and should_stop():
+                return None
             pout, _, recurrent_state = model(phi(env.state[None]), recurrent_state)
             score += env.receive_action(choose_action(pout.logits.array[0], rng, deterministic))
     return score
@@ -25,7 +28,11 @@ def summarize(scores):
     return statistics.mean(scores), statistics.median(scores), stdev
 
 
-def eval_performance(env, model, n_runs, rng, deterministic=False):
-    """Play n_runs episodes; return (scores, (mean, median, stdev))."""
-    scores = [run_episode(env, model, rng, deterministic) for _ in range(n_runs)]
+def eval_performance(env, model, n_runs, rng, deterministic=False, should_stop=None):
+    """Play n_runs episodes; return (scores, (mean, median, stdev)), or None if stopped."""
+    scores = []
+    for _ in range(n_runs):
+        scores.append(run_episode(env, model, rng, deterministic, should_stop))
+        if scores[-1] is None:
+            return None
     return scores, summarize(scores)

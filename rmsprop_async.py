@@ -8,7 +8,11 @@ The gradient is first clipped to global L2 norm max_grad_norm; weight decay
 parameters, the statistics and the gradient are flat float32 vectors; the
 update writes the first two in place, without a lock (Hogwild).
 """
+import math
+
 import numpy as np
+
+from errors import NonFiniteError
 
 
 class RMSpropAsync:
@@ -24,6 +28,8 @@ class RMSpropAsync:
     def update(self, params, stats, grad, lr):
         """One step on params and stats (both shared), from grad (modified in place)."""
         norm = float(np.sqrt(np.dot(grad, grad)))
+        if not math.isfinite(norm):
+            raise NonFiniteError(f'the gradient holds inf or NaN (norm {norm}); nothing was applied')
         if norm > self.max_grad_norm:
             grad *= np.float32(self.max_grad_norm / norm)
         tmp = self._tmp

@@ -5,38 +5,40 @@ memory, with the shared RMSProp statistics beside them, then forks the
 workers. Each worker trains its own agent against its own environment and
 increments the global step counter; the worker whose step is a multiple of
 --eval-frequency evaluates the current shared parameters and records the
-result. The parent shows progress, stops every worker on Ctrl-C or when one
-dies, and saves the final model when the counter reaches --steps.
+result. The parent shows progress, writes a checkpoint every
+--checkpoint-frequency steps, stops every worker on Ctrl-C or SIGTERM or when
+one dies, and saves the final model when the counter reaches --steps.
 """
 import cProfile
+import ctypes
 import datetime
-import json
 import math
 import os
 import pstats
 import signal
-import subprocess
 import sys
 import time
+import traceback
 
 import chainer
 import numpy as np
 
 from a3c import A3C, learning_rate
 from async_util import bind_parameters, mp_context, n_parameters, shared_array, weight_mask
-from errors import UsageError
+from checkpoint import Checkpoint, checkpoint_paths, write_checkpoint
+from errors import NonFiniteError, UsageError
 from evaluation import eval_performance
 from models import make_model, save_model
 from rmsprop_async import RMSpropAsync
+from run_dir import append_score, rewind_scores, start_scores, unique_path
 
-SCORES_HEADER = ('steps', 'elapsed', 'mean', 'median', 'stdev')
 WORKER_STOP_TIMEOUT = 10.0
 
 
-def worker_seeds(seed, process_idx):
+def worker_seeds(seed, process_idx, start_step):
     """Independent seeds for a worker's environment, agent and evaluation (the original gave
-    every worker the same seed)."""
-    children = np.random.SeedSequence([seed, process_idx]).spawn(3)
+    every worker the same seed); a resumed run draws new ones."""
+    children = np.random.SeedSequence([seed, process_idx, start_step]).spawn(3)
     return [int(child.generate_state(1)[0]) % 2**31 for child in children]
 
 
@@ -57,44 +59,75 @@ class SharedTraining:
         self.last_eval_steps = mp_context.RawValue('q', 0)
         self.last_eval_mean = mp_context.RawValue('d', math.nan)
         self.results_lock = mp_context.Lock()  # scores.txt and the best model
+        self.errors = mp_context.SimpleQueue()  # (worker name, cause) from a worker that fails
 
     def global_steps(self, total_steps):
         return min(self.counter.value, total_steps)
+
+    def snapshot(self, start_time, total_steps):
+        """A checkpoint of the shared state now (Hogwild: workers may be mid-update)."""
+        steps = self.global_steps(total_steps)
+        return Checkpoint(steps=steps, params=self.params.copy(), stats=self.stats.copy(),
+                          elapsed=time.time() - start_time, best_mean=self.best_mean.value, args={})
+
+
+def die_with_parent():
+    """Have the kernel kill this worker if the parent dies, even by SIGKILL: no orphans."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Worker:
     """One training process: its environment, its agent, and its share of the evaluations."""
 
-    def __init__(self, process_idx, args, shared, make_env, n_actions, outdir, start_time):
+    def __init__(self, process_idx, args, shared, make_env, n_actions, outdir, start_time, start_step,
+                 evaluations_to_redo):
         self.process_idx = process_idx
+        self.name = f'worker-{process_idx}'
         self.args = args
         self.shared = shared
         self.make_env = make_env
         self.n_actions = n_actions
         self.outdir = outdir
         self.start_time = start_time
-        self.env_seed, agent_seed, self.eval_seed = worker_seeds(args.seed, process_idx)
+        self.evaluations_to_redo = evaluations_to_redo
+        self.env_seed, agent_seed, self.eval_seed = worker_seeds(args.seed, process_idx, start_step)
         self.rng = np.random.RandomState(agent_seed)
         self.eval_rng = np.random.RandomState(self.eval_seed)
         self.eval_env = None
         self.eval_model = None
 
-    def run(self):
+    def run(self, parent_pid):
+        die_with_parent()
+        if os.getppid() != parent_pid:
+            return
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us through shared.stop
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         chainer.config.type_check = False
-        if self.args.profile:
-            profiler = cProfile.Profile()
-            profiler.runcall(self.train)
-            path = os.path.join(self.outdir, f'profile_{self.process_idx}.txt')
-            with open(path, 'w') as f:
-                pstats.Stats(profiler, stream=f).sort_stats('cumulative').print_stats(40)
-            print(f'worker {self.process_idx}: profile written to {path}', flush=True)
-        else:
-            self.train()
+        try:
+            if self.args.profile:
+                self.train_with_profile()
+            else:
+                self.train()
+        except BaseException as error:
+            if not isinstance(error, NonFiniteError):  # that one says all there is to say
+                traceback.print_exc()
+            self.shared.errors.put((self.name, f'{type(error).__name__}: {error}'))
+            sys.stderr.flush()
+            os._exit(1)
+
+    def train_with_profile(self):
+        profiler = cProfile.Profile()
+        profiler.runcall(self.train)
+        path = os.path.join(self.outdir, f'profile_{self.process_idx}.txt')
+        with open(path, 'w') as f:
+            pstats.Stats(profiler, stream=f).sort_stats('cumulative').print_stats(40)
+        print(f'{self.name}: profile written to {path}', flush=True)
 
     def train(self):
         args, shared = self.args, self.shared
+        for global_t in self.evaluations_to_redo:
+            self.evaluate(global_t)
         env = self.make_env(self.process_idx, self.env_seed, train=True)
         model = make_model(self.n_actions, args.use_lstm, self.rng)
         optimizer = RMSpropAsync(shared.params.size, weight_decay=args.weight_decay,
@@ -123,28 +156,28 @@ class Worker:
             self.eval_params = np.empty_like(self.shared.params)
             bind_parameters(self.eval_model, self.eval_params)
         self.eval_params[:] = self.shared.params
-        _, (mean, median, stdev) = eval_performance(self.eval_env, self.eval_model,
-                                                    self.args.eval_n_runs, self.eval_rng)
+        result = eval_performance(self.eval_env, self.eval_model, self.args.eval_n_runs, self.eval_rng,
+                                  should_stop=lambda: self.shared.stop.value)
+        if result is None:
+            return  # stopped: a resumed run plays this evaluation again
+        _, (mean, median, stdev) = result
         elapsed = time.time() - self.start_time
         shared = self.shared
         with shared.results_lock:
-            with open(os.path.join(self.outdir, 'scores.txt'), 'a') as f:
-                print('\t'.join(str(x) for x in (global_t, elapsed, mean, median, stdev)), file=f)
+            append_score(self.outdir, (global_t, elapsed, mean, median, stdev))
             shared.last_eval_steps.value = global_t
             shared.last_eval_mean.value = mean
+            line = f'evaluation at {global_t} steps: mean {mean:g} median {median:g} stdev {stdev:.4g}'
             if mean > shared.best_mean.value:
-                path = os.path.join(self.outdir, f'{global_t}.h5')
+                path = unique_path(os.path.join(self.outdir, f'{global_t}.h5'))
                 save_model(path, self.eval_model)
-                print(f'evaluation at {global_t} steps: mean {mean:g} median {median:g} stdev {stdev:.4g} '
-                      f'(best so far, was {shared.best_mean.value:g}; saved {path})', flush=True)
+                line += f' (best so far, was {shared.best_mean.value:g}; saved {path})'
                 shared.best_mean.value = mean
-            else:
-                print(f'evaluation at {global_t} steps: mean {mean:g} median {median:g} stdev {stdev:.4g}',
-                      flush=True)
+            print(line, flush=True)
 
 
-def run_worker(*worker_args):
-    Worker(*worker_args).run()
+def run_worker(parent_pid, *worker_args):
+    Worker(*worker_args).run(parent_pid)
 
 
 class Interrupted(Exception):
@@ -155,64 +188,120 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def train(args, make_env, n_actions, outdir):
-    """Train with args.processes workers; return the process exit status."""
+def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=None):
+    """Train with args.processes workers, from scratch, from initial_params, or on from a
+    checkpoint of this run; return the process exit status."""
     model = make_model(n_actions, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)))
     shared = SharedTraining(model)
-    with open(os.path.join(outdir, 'scores.txt'), 'w') as f:
-        print('\t'.join(SCORES_HEADER), file=f)
-    start_time = time.time()
+    if checkpoint is not None:
+        if checkpoint.params.size != shared.params.size:
+            raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '
+                             f'{shared.params.size}; resume it with the arguments it was started with')
+        shared.params[:] = checkpoint.params
+        shared.stats[:] = checkpoint.stats
+        shared.counter.value = checkpoint.steps
+        shared.best_mean.value = checkpoint.best_mean
+        evaluations_to_redo = rewind_scores(outdir, checkpoint.steps, args.eval_frequency)
+        start_time = time.time() - checkpoint.elapsed
+        print(f'resuming from {checkpoint.path} at step {checkpoint.steps:,}', flush=True)
+    else:
+        if initial_params is not None:
+            shared.params[:] = initial_params
+        start_scores(outdir)
+        evaluations_to_redo = []
+        start_time = time.time()
+    start_step, run_start = shared.counter.value, time.time()
     workers = [mp_context.Process(target=run_worker, name=f'worker-{i}',
-                                  args=(i, args, shared, make_env, n_actions, outdir, start_time))
+                                  args=(os.getpid(), i, args, shared, make_env, n_actions, outdir, start_time,
+                                        start_step, evaluations_to_redo if i == 0 else []))
                for i in range(args.processes)]
+
+    def save_checkpoint():
+        snapshot = shared.snapshot(start_time, args.steps)
+        snapshot.args = vars(args)
+        return write_checkpoint(outdir, snapshot, keep=args.keep_checkpoints)
+
     # Explicit handlers: a shell starts background jobs with SIGINT ignored.
     previous_handlers = {signum: signal.signal(signum, _raise_interrupted)
                          for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         for worker in workers:
             worker.start()
-        failure = monitor(workers, shared, args, start_time)
+        failure = monitor(workers, shared, args, start_time, save_checkpoint)
     except Interrupted as interruption:
         print(f'\n{interruption} received: stopping the workers', file=sys.stderr, flush=True)
         stop_workers(workers, shared)
-        path = os.path.join(outdir, f'{shared.global_steps(args.steps)}_keyboardinterrupt.h5')
-        save_model(path, model)
-        print(f'saved the current model to {path}', file=sys.stderr)
+        steps = shared.global_steps(args.steps)
+        try:
+            path = save_checkpoint()
+        except NonFiniteError as error:
+            print(f'error: {error}; nothing saved, the previous checkpoint is intact', file=sys.stderr)
+            return 1
+        model_path = unique_path(os.path.join(outdir, f'{steps}_keyboardinterrupt.h5'))
+        save_model(model_path, model)
+        print(f'saved the current model to {model_path} and a checkpoint to {path}; continue with '
+              f'--resume {outdir}', file=sys.stderr)
         return 130
     finally:
         stop_workers(workers, shared)
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
     if failure:
-        print(f'error: {failure}; training stopped', file=sys.stderr)
+        last = checkpoint_paths(outdir)
+        print(f'error: {failure}; training stopped; ' +
+              (f'the last checkpoint is intact: {last[0]} (--resume {outdir})' if last else 'no checkpoint yet'),
+              file=sys.stderr)
         return 1
-    path = os.path.join(outdir, f'{args.steps}_finish.h5')
+    try:
+        save_checkpoint()
+    except NonFiniteError as error:
+        print(f'error: {error}; the final model is not saved', file=sys.stderr)
+        return 1
+    path = unique_path(os.path.join(outdir, f'{args.steps}_finish.h5'))
     save_model(path, model)
-    elapsed = time.time() - start_time
-    print(f'training finished: {args.steps} steps in {format_duration(elapsed)} '
-          f'({args.steps / elapsed:.1f} steps/s); saved the final model to {path}', flush=True)
+    this_run = time.time() - run_start
+    print(f'training finished: {args.steps} steps in {format_duration(time.time() - start_time)} '
+          f'({(args.steps - start_step) / this_run:.1f} steps/s); saved the final model to {path}', flush=True)
     return 0
 
 
-def monitor(workers, shared, args, start_time):
-    """Show progress until every worker has finished; return a failure message, or None."""
-    last_time, last_steps = start_time, 0
+def monitor(workers, shared, args, start_time, save_checkpoint):
+    """Show progress and write checkpoints until every worker has finished; return a failure
+    message, or None."""
+    last_time, last_steps = time.time(), shared.counter.value
+    next_checkpoint = (last_steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
     while True:
         for worker in workers:
             worker.join(timeout=0.2 / len(workers))
             if worker.exitcode not in (None, 0):
-                cause = (f'killed by signal {signal.Signals(-worker.exitcode).name}' if worker.exitcode < 0
-                         else f'exit status {worker.exitcode}, traceback above')
-                return f'{worker.name} died ({cause})'
+                return worker_failure(worker, shared)
+        steps = shared.global_steps(args.steps)
+        if steps >= next_checkpoint and steps < args.steps:
+            try:
+                save_checkpoint()
+            except NonFiniteError as error:
+                return f'{error} (not saved)'
+            next_checkpoint = (steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
         if all(worker.exitcode == 0 for worker in workers):
             return None
         now = time.time()
         if now - last_time >= args.progress_interval:
-            steps = shared.global_steps(args.steps)
             print(progress_line(steps, args.steps, (steps - last_steps) / (now - last_time), now - start_time,
                                 shared.last_eval_steps.value, shared.last_eval_mean.value,
                                 shared.best_mean.value), flush=True)
             last_time, last_steps = now, steps
+
+
+def worker_failure(worker, shared):
+    causes = {}
+    while not shared.errors.empty():
+        name, cause = shared.errors.get()
+        causes[name] = cause
+    if worker.name in causes:
+        return f'{worker.name} failed: {causes[worker.name]}'
+    if worker.exitcode < 0:
+        return f'{worker.name} was killed by signal {signal.Signals(-worker.exitcode).name}'
+    return f'{worker.name} exited with status {worker.exitcode}'
 
 
 def stop_workers(workers, shared):
@@ -241,51 +330,3 @@ def progress_line(steps, total_steps, steps_per_s, elapsed, eval_steps, eval_mea
     if eval_steps:
         line += f' | last eval mean {eval_mean:g} at {eval_steps:,} (best {best_mean:g})'
     return line
-
-
-def prepare_outdir(outdir, default_parent, run_name):
-    """Create the run directory: outdir if given (it must not hold an earlier run), or a new one
-    named after the run and the start time under default_parent."""
-    if outdir is None:
-        stamp = datetime.datetime.now().strftime('%Y%m%dT%H%M%S')
-        outdir = os.path.join(default_parent, f'{run_name}_{stamp}')
-        suffix = 1
-        while os.path.exists(outdir):
-            suffix += 1
-            outdir = os.path.join(default_parent, f'{run_name}_{stamp}_{suffix}')
-    elif os.path.isdir(outdir) and os.listdir(outdir):
-        raise UsageError(f'--outdir {outdir!r} already holds files of an earlier run; give a new or empty directory')
-    elif os.path.exists(outdir) and not os.path.isdir(outdir):
-        raise UsageError(f'--outdir {outdir!r} is a file; give a directory')
-    try:
-        os.makedirs(outdir, exist_ok=True)
-        probe = os.path.join(outdir, '.write_test')
-        with open(probe, 'w'):
-            pass
-        os.remove(probe)
-    except OSError as error:
-        raise UsageError(f'cannot write to the output directory {outdir!r} ({error.strerror}); '
-                         'give a writable --outdir') from None
-    return outdir
-
-
-def record_run(outdir, args):
-    """The arguments, the command line and the code's git revision, as the original recorded them."""
-    with open(os.path.join(outdir, 'args.txt'), 'w') as f:
-        json.dump(vars(args), f, indent=2, sort_keys=True)
-        f.write('\n')
-    with open(os.path.join(outdir, 'command.txt'), 'w') as f:
-        f.write(' '.join([sys.executable] + sys.argv) + '\n')
-    code_dir = os.path.dirname(os.path.abspath(__file__))
-
-    def git(*command):
-        try:
-            return subprocess.run(['git', '-C', code_dir, *command], capture_output=True, text=True,
-                                  timeout=30).stdout
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f'git unavailable: {error}\n'
-    with open(os.path.join(outdir, 'git.txt'), 'w') as f:
-        f.write(f'revision: {git("rev-parse", "HEAD").strip() or "unknown (not a git checkout)"}\n')
-        f.write('status:\n' + git('status', '--porcelain'))
-    with open(os.path.join(outdir, 'git-diff.txt'), 'w') as f:
-        f.write(git('diff', 'HEAD'))

@@ -20,7 +20,8 @@ def test_a3c_learns_the_corridor_with_two_processes(tmp_path):
     # A larger learning rate than Atari's: the task is tiny and the test must be quick.
     args = argparse.Namespace(processes=2, seed=0, steps=4000, t_max=2, beta=0.01, lr=7e-3,
                               eval_frequency=1000, eval_n_runs=20, weight_decay=0.0, use_lstm=False,
-                              profile=False, progress_interval=5.0)
+                              profile=False, progress_interval=5.0, checkpoint_frequency=1000,
+                              keep_checkpoints=0)
     status = train(args, lambda process_idx, seed, train: Corridor(seed, train),
                    Corridor.number_of_actions, str(tmp_path))
     assert status == 0
