@@ -25,11 +25,62 @@ def assert_usage_error(result, *fragments):
     (['2', 'breakout', '--steps', '-5'], ['--steps', 'not a positive integer']),
     (['2', 'breakout', '--lr', '0'], ['--lr', 'not a positive number']),
     (['2', 'breakout', '--beta', '-1'], ['--beta', 'not a number >= 0']),
+    (['2', 'breakout', '--t-max', '0'], ['--t-max', 'not a positive integer']),
+    (['2', 'breakout', '--eval-frequency', '0'], ['--eval-frequency', 'not a positive integer']),
+    (['2', 'breakout', '--eval-n-runs', '-1'], ['--eval-n-runs', 'not a positive integer']),
+    (['2', 'breakout', '--weight-decay', '-0.1'], ['--weight-decay', 'not a number >= 0']),
+    (['2', 'breakout', '--checkpoint-frequency', '0'], ['--checkpoint-frequency', 'not a positive integer']),
+    (['2.5', 'breakout'], ["'2.5' is not a positive integer"]),
+    (['2'], ['PROCESSES and ROM are required']),
 ])
 def test_training_refuses_bad_arguments(tmp_path, argv, fragments):
     outdir = tmp_path / 'run'
     assert_usage_error(run_script('a3c_ale.py', *argv, '--outdir', str(outdir)), *fragments)
     assert not outdir.exists()
+
+
+def test_a_rom_that_is_a_directory_or_not_a_rom_is_refused(tmp_path):
+    assert_usage_error(run_script('a3c_ale.py', '2', str(tmp_path)), 'is a directory')
+    bogus = tmp_path / 'bogus.bin'
+    bogus.write_bytes(b'\0' * 4096)
+    assert_usage_error(run_script('a3c_ale.py', '2', str(bogus), '--outdir', str(tmp_path / 'run')),
+                       'not a ROM that ALE supports')
+    assert not (tmp_path / 'run').exists()
+
+
+def test_an_outdir_that_cannot_be_written_is_refused(tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    assert_usage_error(run_script('a3c_ale.py', '1', 'breakout', '--outdir', str(blocker / 'run')),
+                       'cannot create the output directory', 'writable --outdir')
+    assert_usage_error(run_script('a3c_ale.py', '1', 'breakout', '--outdir', str(blocker)), 'is a file')
+
+
+def model_files(tmp_path):
+    """A model for each way a model file can be wrong."""
+    ff = str(tmp_path / 'ff.h5')
+    save_model(ff, make_model(4, False, np.random.RandomState(0)))
+    truncated = tmp_path / 'truncated.h5'
+    truncated.write_bytes(open(ff, 'rb').read()[:100_000])
+    text = tmp_path / 'text.h5'
+    text.write_text('not a model')
+    return ff, str(truncated), str(text)
+
+
+@pytest.mark.parametrize('script', ['a3c_ale.py', 'demo_a3c_ale.py'])
+def test_bad_model_files_are_refused(tmp_path, script):
+    ff, truncated, text = model_files(tmp_path)
+
+    def run(rom, model, *extra):
+        if script == 'a3c_ale.py':
+            return run_script(script, '1', rom, '--load', model, '--outdir', str(tmp_path / 'run'), *extra)
+        return run_script(script, rom, model, *extra)
+    assert_usage_error(run('breakout', str(tmp_path / 'missing.h5')), 'does not exist')
+    assert_usage_error(run('breakout', text), 'is not an A3C model file')
+    assert_usage_error(run('breakout', truncated), 'is not an A3C model file')
+    assert_usage_error(run('breakout', ff, '--use-lstm'), 'holds an A3C FF model', 'drop --use-lstm')
+    assert_usage_error(run('pong', ff), 'for 4 actions but this game has 6')
+    assert not (tmp_path / 'run').exists()
 
 
 def test_use_sdl_without_a_display_is_a_clear_error(tmp_path):
@@ -48,14 +99,3 @@ def test_an_outdir_holding_an_earlier_run_is_refused_and_left_alone(tmp_path):
     assert_usage_error(result, 'already holds files of an earlier run')
     assert os.listdir(outdir) == ['scores.txt']
     assert (outdir / 'scores.txt').read_text().endswith('1\t2\t3\t4\t5\n')
-
-
-def test_demo_refuses_a_model_of_another_kind_or_game(tmp_path):
-    path = str(tmp_path / 'ff.h5')
-    save_model(path, make_model(4, False, np.random.RandomState(0)))
-    assert_usage_error(run_script('demo_a3c_ale.py', 'breakout', path, '--use-lstm'),
-                       'holds an A3C FF model', 'drop --use-lstm')
-    assert_usage_error(run_script('demo_a3c_ale.py', 'pong', path),
-                       'for 4 actions but this game has 6')
-    assert_usage_error(run_script('demo_a3c_ale.py', 'breakout', str(tmp_path / 'missing.h5')),
-                       'does not exist')

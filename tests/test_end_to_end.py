@@ -1,15 +1,11 @@
 """The scripts as a user runs them: real processes, real ALE, real files."""
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT, processes_in_group, run_script
+from conftest import processes_in_group, run_script
 
 
 def train_breakout(outdir, *extra):
@@ -78,24 +74,3 @@ def test_default_outdir_is_a_new_one_under_results(tmp_path):
     assert len(runs) == 2 and all(run.startswith('pong_ff_') for run in runs)
     for run in runs:
         assert (tmp_path / 'results' / run / '200_finish.h5').is_file()
-
-
-def test_sigint_stops_every_process_and_saves_the_model(tmp_path):
-    outdir = tmp_path / 'run'
-    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'a3c_ale.py'), '2', 'breakout', '--outdir',
-                             str(outdir), '--progress-interval', '1'], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        assert 'steps/s' in proc.stdout.readline() + proc.stdout.readline()  # training is under way
-        os.kill(proc.pid, signal.SIGINT)
-        started = time.time()
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert time.time() - started < 15
-    assert proc.returncode == 130, stderr
-    assert processes_in_group(proc.pid) == []
-    saved = [name for name in os.listdir(outdir) if name.endswith('_keyboardinterrupt.h5')]
-    assert len(saved) == 1 and int(saved[0].split('_')[0]) > 0, os.listdir(outdir)
-    assert 'SIGINT received' in stderr

@@ -1,0 +1,235 @@
+"""Never lose a run: interruption, kill -9, resume, dying workers, damaged checkpoints."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from checkpoint import Checkpoint, checkpoint_paths, latest_checkpoint, read_checkpoint, write_checkpoint
+from conftest import REFERENCE_MODEL, ROOT, processes_in_group, run_script
+from errors import UsageError
+
+SHORT_RUN = ['--steps', '6000', '--eval-frequency', '1000', '--eval-n-runs', '1',
+             '--checkpoint-frequency', '1000', '--progress-interval', '1']
+
+
+def start_training(outdir, *argv):
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, 'a3c_ale.py'), *argv, '--outdir', str(outdir)],
+                            cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def wait_for(condition, timeout=120):
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, 'timed out'
+        time.sleep(0.1)
+
+
+def children_of(pid):
+    with open(f'/proc/{pid}/task/{pid}/children') as f:
+        return [int(child) for child in f.read().split()]
+
+
+def score_steps(outdir):
+    rows = (outdir / 'scores.txt').read_text().splitlines()
+    assert rows[0] == 'steps\telapsed\tmean\tmedian\tstdev'
+    return [int(row.split('\t')[0]) for row in rows[1:]]
+
+
+def resume(outdir, *argv):
+    return run_script('a3c_ale.py', '--resume', str(outdir), *argv)
+
+
+def test_kill_9_mid_training_then_resume_continues_counter_and_scores(tmp_path):
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'breakout', *SHORT_RUN)
+    try:
+        wait_for(lambda: len(checkpoint_paths(str(outdir))) >= 2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    wait_for(lambda: processes_in_group(proc.pid) == [], timeout=10)
+    stopped_at = latest_checkpoint(str(outdir)).steps
+    assert 2000 <= stopped_at < 6000
+    files_before = set(os.listdir(outdir))
+
+    result = resume(outdir)
+    assert result.returncode == 0, result.stderr
+    assert f'resuming from {outdir}/checkpoint_{stopped_at}.h5 at step {stopped_at:,}' in result.stdout
+    assert score_steps(outdir) == [1000, 2000, 3000, 4000, 5000, 6000]  # none twice, none missing
+    assert (outdir / '6000_finish.h5').is_file()
+    assert latest_checkpoint(str(outdir)).steps == 6000
+    assert files_before <= set(os.listdir(outdir))  # nothing the run had is gone
+    assert processes_in_group(result.pid) == []
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint_and_resume_runs_to_the_end(tmp_path):
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'breakout', *SHORT_RUN)
+    try:
+        wait_for(lambda: score_steps(outdir) if (outdir / 'scores.txt').exists() else False)
+        os.kill(proc.pid, signal.SIGINT)
+        started = time.time()
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.time() - started < 10
+    assert proc.returncode == 130, stderr
+    assert processes_in_group(proc.pid) == []
+    interrupted = [name for name in os.listdir(outdir) if name.endswith('_keyboardinterrupt.h5')]
+    assert len(interrupted) == 1
+    steps = int(interrupted[0].split('_')[0])
+    assert latest_checkpoint(str(outdir)).steps == steps
+    assert f'--resume {outdir}' in stderr
+
+    result = resume(outdir)
+    assert result.returncode == 0, result.stderr
+    assert score_steps(outdir) == [1000, 2000, 3000, 4000, 5000, 6000]
+    assert (outdir / '6000_finish.h5').is_file() and (outdir / interrupted[0]).is_file()
+
+
+def test_a_killed_worker_stops_the_run_with_its_name_and_cause(tmp_path):
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'breakout', '--progress-interval', '1')
+    try:
+        proc.stdout.readline()
+        wait_for(lambda: len(children_of(proc.pid)) == 2)
+        proc.stdout.readline()  # a progress line: the workers are training
+        os.kill(children_of(proc.pid)[1], signal.SIGKILL)
+        started = time.time()
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.time() - started < 10
+    assert proc.returncode == 1
+    assert 'worker-1 was killed by signal SIGKILL' in stderr
+    assert processes_in_group(proc.pid) == []
+
+
+def test_a_non_finite_loss_stops_the_run_before_any_nan_is_saved(tmp_path):
+    outdir = tmp_path / 'run'
+    # A learning rate of 1e30 throws the parameters so far that the next loss is NaN.
+    result = run_script('a3c_ale.py', '2', 'breakout', '--lr', '1e30', '--steps', '4000',
+                        '--checkpoint-frequency', '10', '--outdir', str(outdir))
+    assert result.returncode == 1
+    assert 'NonFiniteError' in result.stderr and ('loss is nan' in result.stderr or 'inf or NaN' in result.stderr)
+    assert processes_in_group(result.pid) == []
+    for path in checkpoint_paths(str(outdir)):
+        checkpoint = read_checkpoint(path)
+        assert np.isfinite(checkpoint.params).all() and np.isfinite(checkpoint.stats).all()
+    for name in os.listdir(outdir):
+        if name.endswith('.h5') and not name.startswith('checkpoint_'):
+            for array in datasets_of(outdir / name):
+                assert np.isfinite(array).all(), name
+
+
+def datasets_of(path):
+    arrays = []
+    with h5py.File(path) as f:
+        f.visititems(lambda _, obj: arrays.append(obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return arrays
+
+
+def checkpoint_at(steps, size=1000):
+    return Checkpoint(steps=steps, params=np.full(size, steps, np.float32), stats=np.ones(size, np.float32),
+                      elapsed=1.0, best_mean=2.0, args={'steps': 10 ** 6})
+
+
+def test_a_truncated_checkpoint_is_refused_and_the_previous_one_is_used(tmp_path):
+    write_checkpoint(str(tmp_path), checkpoint_at(1000))
+    newest = write_checkpoint(str(tmp_path), checkpoint_at(2000))
+    with open(newest, 'r+b') as f:
+        f.truncate(os.path.getsize(newest) // 2)
+    checkpoint = latest_checkpoint(str(tmp_path))
+    assert checkpoint.steps == 1000 and (checkpoint.params == 1000).all()
+
+
+WRITER = '''
+import sys, numpy as np
+sys.path.insert(0, {root!r})
+from checkpoint import Checkpoint, write_checkpoint
+print('ready', flush=True)
+step = 0
+while True:
+    step += 1
+    write_checkpoint({outdir!r}, Checkpoint(steps=step, params=np.full(2_000_000, step, np.float32),
+                     stats=np.full(2_000_000, step, np.float32), elapsed=0.0, best_mean=0.0, args={{}}), keep=3)
+'''
+
+
+def test_kill_9_during_checkpoint_writes_leaves_a_loadable_checkpoint(tmp_path):
+    rng = np.random.RandomState(0)
+    for attempt in range(8):
+        outdir = tmp_path / str(attempt)
+        outdir.mkdir()
+        writer = subprocess.Popen([sys.executable, '-c', WRITER.format(root=ROOT, outdir=str(outdir))],
+                                  stdout=subprocess.PIPE, text=True)
+        writer.stdout.readline()
+        wait_for(lambda: checkpoint_paths(str(outdir)))
+        time.sleep(rng.uniform(0.0, 0.3))  # somewhere in the middle of some write
+        writer.kill()
+        writer.wait()
+        # Every checkpoint file there is whole: a write cut short never takes a checkpoint's name.
+        paths = checkpoint_paths(str(outdir))
+        assert paths
+        for path in paths:
+            checkpoint = read_checkpoint(path)
+            assert (checkpoint.params == checkpoint.steps).all() and (checkpoint.stats == checkpoint.steps).all()
+
+
+def test_resume_refuses_a_conflicting_argument_and_a_finished_run(tmp_path):
+    outdir = tmp_path / 'run'
+    result = run_script('a3c_ale.py', '1', 'breakout', '--steps', '300', '--eval-frequency', '300',
+                        '--eval-n-runs', '1', '--outdir', str(outdir))
+    assert result.returncode == 0, result.stderr
+    finished = resume(outdir)
+    assert finished.returncode == 2 and 'has finished (300 steps)' in finished.stderr
+    checkpoint = read_checkpoint(checkpoint_paths(str(outdir))[0])
+    for path in checkpoint_paths(str(outdir)):
+        os.remove(path)
+    checkpoint.steps = 100  # as if the run had stopped at step 100
+    write_checkpoint(str(outdir), checkpoint)
+    conflict = resume(outdir, '--steps', '500')
+    assert conflict.returncode == 2
+    assert "--steps 500 conflicts with the resumed run's 300" in conflict.stderr
+    assert len(conflict.stderr.strip().splitlines()) == 1
+
+
+def test_resume_of_a_directory_without_checkpoint_is_refused(tmp_path):
+    result = resume(tmp_path)
+    assert result.returncode == 2 and 'holds no intact checkpoint' in result.stderr
+    result = resume(tmp_path / 'missing')
+    assert result.returncode == 2 and 'is not a directory' in result.stderr
+
+
+def test_load_starts_a_new_run_from_the_model_weights(tmp_path, reference_model):
+    outdir = tmp_path / 'run'
+    # A learning rate so small that the weights after 5 steps are still the loaded ones.
+    result = run_script('a3c_ale.py', '1', 'breakout', '--load', reference_model, '--lr', '1e-20',
+                        '--steps', '5', '--eval-frequency', '5', '--eval-n-runs', '1', '--outdir', str(outdir))
+    assert result.returncode == 0, result.stderr
+    assert score_steps(outdir) == [5]
+    with h5py.File(reference_model) as loaded, h5py.File(outdir / '5_finish.h5') as final:
+        for name in ('0/0/W', '0/2/W', '1/0/b', '2/0/W'):
+            np.testing.assert_allclose(final[name][()], loaded[name][()], rtol=1e-6, atol=1e-9)
+    assert float((outdir / 'scores.txt').read_text().splitlines()[1].split('\t')[2]) > 50
+
+
+def test_unique_path_never_overwrites(tmp_path):
+    from run_dir import unique_path
+    first = tmp_path / '100_finish.h5'
+    first.write_text('kept')
+    assert unique_path(str(first)) == str(tmp_path / '100_finish_2.h5')
+    assert unique_path(str(tmp_path / 'new.h5')) == str(tmp_path / 'new.h5')
+
+
+def test_latest_checkpoint_on_a_file_path_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError):
+        latest_checkpoint(str(tmp_path / 'nothing'))
