@@ -1,6 +1,7 @@
 """A run's directory: created new, recorded, never losing a file it already holds."""
 import datetime
 import json
+import math
 import os
 import subprocess
 import sys
@@ -91,7 +92,8 @@ def append_score(outdir, row):
 
 
 def rewind_scores(outdir, steps, eval_frequency):
-    """Make scores.txt continue from a checkpoint at steps; return the evaluation steps to redo.
+    """Make scores.txt continue from a checkpoint at steps; return the evaluation steps to redo
+    and the best mean of the rows kept.
 
     Rows after steps belong to training that the resumed run does again: they move to
     scores_discarded.txt. Evaluations due at or before steps that have no row (the run
@@ -117,4 +119,5 @@ def rewind_scores(outdir, steps, eval_frequency):
         f.write('\n'.join(['\t'.join(SCORES_HEADER)] + kept) + '\n')
     os.replace(temporary, path)
     done = {int(row.split('\t')[0]) for row in kept}
-    return [step for step in range(eval_frequency, steps + 1, eval_frequency) if step not in done]
+    best_mean = max((float(row.split('\t')[2]) for row in kept), default=-math.inf)
+    return [step for step in range(eval_frequency, steps + 1, eval_frequency) if step not in done], best_mean

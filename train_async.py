@@ -200,8 +200,9 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         shared.params[:] = checkpoint.params
         shared.stats[:] = checkpoint.stats
         shared.counter.value = checkpoint.steps
-        shared.best_mean.value = checkpoint.best_mean
-        evaluations_to_redo = rewind_scores(outdir, checkpoint.steps, args.eval_frequency)
+        # An evaluation may have been recorded after the checkpoint's snapshot: its row counts too.
+        evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency)
+        shared.best_mean.value = max(checkpoint.best_mean, best_recorded)
         start_time = time.time() - checkpoint.elapsed
         print(f'resuming from {checkpoint.path} at step {checkpoint.steps:,}', flush=True)
     else:

@@ -61,6 +61,7 @@ def test_kill_9_mid_training_then_resume_continues_counter_and_scores(tmp_path):
     result = resume(outdir)
     assert result.returncode == 0, result.stderr
     assert f'resuming from {outdir}/checkpoint_{stopped_at}.h5 at step {stopped_at:,}' in result.stdout
+    assert 'was -inf' not in result.stdout  # the best mean goes on from the rows before the checkpoint
     assert score_steps(outdir) == [1000, 2000, 3000, 4000, 5000, 6000]  # none twice, none missing
     assert (outdir / '6000_finish.h5').is_file()
     assert latest_checkpoint(str(outdir)).steps == 6000
@@ -233,3 +234,13 @@ def test_unique_path_never_overwrites(tmp_path):
 def test_latest_checkpoint_on_a_file_path_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError):
         latest_checkpoint(str(tmp_path / 'nothing'))
+
+
+def test_rewind_scores_keeps_rows_up_to_the_checkpoint_and_lists_evaluations_to_redo(tmp_path):
+    from run_dir import rewind_scores
+    (tmp_path / 'scores.txt').write_text('steps\telapsed\tmean\tmedian\tstdev\n'
+                                         '1000\t1\t5.0\t5\t0\n3000\t3\t2.0\t2\t0\n4000\t4\t9.0\t9\t0\n')
+    redo, best = rewind_scores(str(tmp_path), 3500, 1000)
+    assert redo == [2000] and best == 5.0
+    assert score_steps(tmp_path) == [1000, 3000]
+    assert (tmp_path / 'scores_discarded.txt').read_text().splitlines()[1].startswith('4000\t')
