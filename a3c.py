@@ -26,7 +26,7 @@ import numpy as np
 from async_util import bind_parameters, gather_gradients, n_parameters
 from errors import NonFiniteError
 from models import phi
-from policy import SoftmaxPolicyOutput, choose_action
+from policy import choose_action
 
 
 def learning_rate(global_step, total_steps, initial_lr):
@@ -44,17 +44,50 @@ def n_step_returns(rewards, bootstrap_value, gamma):
     return returns
 
 
-def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):
-    """The summed actor-critic loss of one segment (see the module's docstring).
+class A3CLoss(chainer.FunctionNode):
+    """The summed actor-critic loss of one segment, as one node with its closed-form gradient.
 
-    logits (n, n_actions) and values (n,) are the model's outputs for the n
-    states, actions and returns (n,) arrays.
+    Inputs: logits (n, n_actions) and values (n,) for the segment's n states.
+    With pi = softmax(logits), H = -sum pi log pi and A = R - V held constant:
+
+        loss          = -sum_i A_i log pi(a_i|s_i) - beta sum_i H_i + v_loss_coef sum_i (R_i - V_i)^2 / 2
+        d loss/dlogit = -A (onehot(a) - pi) + beta pi (log pi + H)
+        d loss/dV     = -v_loss_coef (R - V)
+
+    One node instead of a dozen small ones: the update is a hot path.
     """
-    pout = SoftmaxPolicyOutput(logits)
-    advantages = returns - values.array
-    pi_loss = -F.sum(pout.log_prob(actions) * advantages) - beta * F.sum(pout.entropy)
-    v_loss = F.sum((returns - values) ** 2) / 2
-    return pi_loss + v_loss_coef * v_loss
+
+    def __init__(self, actions, returns, beta, v_loss_coef):
+        self.actions = np.asarray(actions, np.int64)
+        self.returns = np.asarray(returns, np.float32)
+        self.beta = beta
+        self.v_loss_coef = v_loss_coef
+
+    def forward(self, inputs):
+        logits, values = inputs
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        self.log_pi = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self.pi = np.exp(self.log_pi)
+        self.entropy = -(self.pi * self.log_pi).sum(axis=1)
+        self.advantages = self.returns - values
+        log_pi_taken = self.log_pi[np.arange(len(self.actions)), self.actions]
+        loss = (-(log_pi_taken * self.advantages).sum() - self.beta * self.entropy.sum()
+                + self.v_loss_coef * (self.advantages ** 2).sum() / 2)
+        return np.asarray(loss, np.float32),
+
+    def backward(self, indexes, grad_outputs):
+        g = grad_outputs[0].array
+        taken = np.zeros_like(self.pi)
+        taken[np.arange(len(self.actions)), self.actions] = 1
+        glogits = (-(taken - self.pi) * self.advantages[:, None]
+                   + self.beta * self.pi * (self.log_pi + self.entropy[:, None]))
+        gvalues = -self.v_loss_coef * self.advantages
+        return chainer.Variable((g * glogits).astype(np.float32)), chainer.Variable((g * gvalues).astype(np.float32))
+
+
+def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):
+    """The summed actor-critic loss of one segment (see A3CLoss and the module's docstring)."""
+    return A3CLoss(actions, returns, beta, v_loss_coef).apply((logits, values))[0]
 
 
 class A3C:

@@ -3,9 +3,16 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
+from conv2d_valid import convolution_2d_valid
+
 
 class NIPSDQNHead(chainer.ChainList):
-    """conv 16x8x8 stride 4, conv 32x4x4 stride 2, fully connected 2592 -> 256, all ReLU."""
+    """conv 16x8x8 stride 4, conv 32x4x4 stride 2, fully connected 2592 -> 256, all ReLU.
+
+    The convolutions are Chainer links (their weights and file layout are
+    Chainer's) applied with convolution_2d_valid, which computes the same
+    function faster on the CPU.
+    """
 
     def __init__(self, n_input_channels=4, n_output_channels=256):
         self.n_output_channels = n_output_channels
@@ -16,7 +23,7 @@ class NIPSDQNHead(chainer.ChainList):
         )
 
     def forward(self, x):
-        h = x
-        for layer in self:
-            h = F.relu(layer(h))
-        return h
+        conv1, conv2, fc = self
+        h = F.relu(convolution_2d_valid(x, conv1.W, conv1.b, conv1.stride[0]))
+        h = F.relu(convolution_2d_valid(h, conv2.W, conv2.b, conv2.stride[0]))
+        return F.relu(fc(h))
