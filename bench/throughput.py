@@ -1,0 +1,159 @@
+"""Training throughput of a3c_ale.py against the environment alone, measured in one run.
+
+usage: .venv/bin/python bench/throughput.py [--processes 1 2] [--warmup 10] [--seconds 30]
+                                           [--peer-python .peer/bin/python --peer-steps 30000]
+
+For A3C FF and A3C LSTM on Breakout and each process count, it starts the
+real training script, ignores the first --warmup seconds, and measures global
+steps/s over the next --seconds from its progress lines. Beside each it
+measures the environment alone: as many processes stepping our ALE
+environment (the same preprocessing) with random actions, no learning. It
+prints every training figure as a share of that environment-only figure, and
+the memory of the runs: resident and proportional (PSS) memory per process,
+and the total, which shows that parameters and RMSProp statistics are shared
+rather than copied. With --peer-python it also runs ChainerRL's A3C FF
+(../shared/peer/peer_chainerrl_a3c.py, from its own environment) and prints
+our ratio to it.
+"""
+import argparse
+import multiprocessing as mp
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+PEER = os.path.join(ROOT, '..', 'shared', 'peer', 'peer_chainerrl_a3c.py')
+
+
+def environment_only(processes, seconds):
+    """Steps/s of `processes` processes stepping our Breakout environment with random actions."""
+    with mp.get_context('fork').Pool(processes) as pool:
+        return sum(pool.starmap(_step_randomly, [(i, seconds) for i in range(processes)]))
+
+
+def _step_randomly(seed, seconds):
+    import numpy as np
+
+    from ale import ALE, resolve_rom
+    env = ALE(resolve_rom('breakout'), seed)
+    rng = np.random.RandomState(seed)
+    steps, start = 0, time.time()
+    while time.time() - start < seconds:
+        env.receive_action(rng.randint(env.number_of_actions))
+        if env.is_terminal:
+            env.reset()
+        steps += 1
+    return steps / (time.time() - start)
+
+
+def memory_of(pid):
+    """(RSS, PSS) in MB of one process, from /proc."""
+    values = {}
+    with open(f'/proc/{pid}/smaps_rollup') as f:
+        for line in f:
+            parts = line.split()
+            if parts[0] in ('Rss:', 'Pss:'):
+                values[parts[0][:-1]] = int(parts[1]) / 1024
+    return values['Rss'], values['Pss']
+
+
+def children_of(pid):
+    with open(f'/proc/{pid}/task/{pid}/children') as f:
+        return [int(child) for child in f.read().split()]
+
+
+def training(processes, use_lstm, warmup, seconds):
+    """Steps/s of the real training script after warmup, and its memory while it trains."""
+    outdir = tempfile.mkdtemp(prefix='throughput_')
+    command = [sys.executable, os.path.join(ROOT, 'a3c_ale.py'), str(processes), 'breakout', '--seed', '0',
+               '--eval-frequency', str(10 ** 9), '--progress-interval', '1', '--outdir', os.path.join(outdir, 'run')]
+    if use_lstm:
+        command.append('--use-lstm')
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    samples, memory = [], None
+    start = time.time()
+    try:
+        for line in proc.stdout:
+            match = re.match(r'steps ([\d,]+)/', line)
+            if not match:
+                continue
+            now = time.time()
+            if now - start >= warmup:
+                samples.append((now, int(match.group(1).replace(',', ''))))
+            if memory is None and now - start >= warmup:
+                pids = [proc.pid] + children_of(proc.pid)
+                memory = {pid: memory_of(pid) for pid in pids}
+            if samples and now - samples[0][0] >= seconds:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    (t0, s0), (t1, s1) = samples[0], samples[-1]
+    return (s1 - s0) / (t1 - t0), memory, proc.pid
+
+
+def peer(python, processes, steps):
+    result = subprocess.run([python, PEER, str(processes), str(steps)], capture_output=True, text=True,
+                            cwd=os.path.dirname(PEER))
+    match = re.search(r'peer_steps_per_s=([\d.]+)', result.stdout)
+    if not match:
+        raise SystemExit(f'the peer did not report its speed:\n{result.stderr[-2000:]}')
+    return float(match.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--processes', type=int, nargs='+', default=[1, os.cpu_count()])
+    parser.add_argument('--warmup', type=float, default=10.0)
+    parser.add_argument('--seconds', type=float, default=30.0)
+    parser.add_argument('--env-seconds', type=float, default=15.0)
+    parser.add_argument('--peer-python', default=None, help="python of the peer's environment")
+    parser.add_argument('--peer-steps', type=int, default=30000)
+    args = parser.parse_args()
+
+    cpu = next((line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
+               platform.processor())
+    print(f'# {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, {os.cpu_count()} cores, {cpu}')
+    rows, figures = [], {}
+    for processes in args.processes:
+        env_rate = environment_only(processes, args.env_seconds)
+        figures[('env', processes)] = env_rate
+        rows.append(f'| environment only | {processes} | {env_rate:,.0f} | 100% | |')
+        for use_lstm in (False, True):
+            kind = 'LSTM' if use_lstm else 'FF'
+            rate, memory, parent = training(processes, use_lstm, args.warmup, args.seconds)
+            figures[(kind, processes)] = rate
+            workers = [pss for pid, (_, pss) in memory.items() if pid != parent]
+            rss = [rss for pid, (rss, _) in memory.items() if pid != parent]
+            total_pss = sum(pss for _, pss in memory.values())
+            figures[(kind, processes, 'pss')] = total_pss
+            rows.append(f'| A3C {kind} | {processes} | {rate:,.0f} | {100 * rate / env_rate:.1f}% | '
+                        f'worker RSS {", ".join(f"{x:.0f}" for x in rss)} MB, PSS {", ".join(f"{x:.0f}" for x in workers)} MB; '
+                        f'total PSS {total_pss:.0f} MB |')
+    print('| run | processes | steps/s | of environment only | memory |')
+    print('|---|---|---|---|---|')
+    print('\n'.join(rows))
+    counts = sorted(args.processes)
+    if len(counts) > 1:
+        low, high = counts[0], counts[-1]
+        for kind in ('FF', 'LSTM'):
+            print(f'- A3C {kind} scaling {low} -> {high} processes: '
+                  f'{figures[(kind, high)] / figures[(kind, low)]:.2f}x; each extra worker adds '
+                  f'{(figures[(kind, high, "pss")] - figures[(kind, low, "pss")]) / (high - low):.0f} MB (PSS)')
+        print(f'- A3C LSTM / A3C FF at {high} processes: {figures[("LSTM", high)] / figures[("FF", high)]:.2f}')
+    if args.peer_python:
+        for processes in counts:
+            peer_rate = peer(args.peer_python, processes, args.peer_steps)
+            print(f'- ChainerRL 0.8.0 A3C FF, {processes} processes, {args.peer_steps} steps: {peer_rate:,.0f} steps/s; '
+                  f'ours (A3C FF) is {figures[("FF", processes)] / peer_rate:.2f}x')
+
+
+if __name__ == '__main__':
+    main()
