@@ -99,7 +99,8 @@ def parse_args(argv=None):
                              f'leave it out to resume with the run\'s own arguments')
     resumed = argparse.Namespace(**stored)
     for name in RESUME_MAY_CHANGE:
-        setattr(resumed, name, getattr(args, name))
+        if name in given or name not in stored:
+            setattr(resumed, name, getattr(args, name))
     resumed.outdir = args.resume
     return resumed, checkpoint
 

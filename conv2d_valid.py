@@ -41,7 +41,7 @@ class Convolution2DValid(chainer.FunctionNode):
         if 0 in indexes:
             gx = chainer.Variable(self._input_gradient(gy, W, out_h, out_w))
         if 1 in indexes:
-            gW = chainer.Variable((gy.T @ self.col).reshape(W.shape))
+            gW = chainer.Variable((self.col.T @ gy).T.reshape(W.shape))  # the faster GEMM orientation here
         if 2 in indexes:
             gb = chainer.Variable(gy.sum(axis=0))
         return gx, gW, gb

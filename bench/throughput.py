@@ -12,8 +12,9 @@ prints every training figure as a share of that environment-only figure, and
 the memory of the runs: resident and proportional (PSS) memory per process,
 and the total, which shows that parameters and RMSProp statistics are shared
 rather than copied. With --peer-python it also runs ChainerRL's A3C FF
-(../shared/peer/peer_chainerrl_a3c.py, from its own environment) and prints
-our ratio to it.
+(../shared/peer/peer_chainerrl_a3c.py) and A3C LSTM
+(bench/peer_chainerrl_a3c_lstm.py) from their own environment and prints our
+ratios to them.
 """
 import argparse
 import multiprocessing as mp
@@ -29,6 +30,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 PEER = os.path.join(ROOT, '..', 'shared', 'peer', 'peer_chainerrl_a3c.py')
+PEER_LSTM = os.path.join(ROOT, 'bench', 'peer_chainerrl_a3c_lstm.py')  # the same peer with ChainerRL's A3CLSTM
 
 
 def environment_only(processes, seconds):
@@ -99,10 +101,11 @@ def training(processes, use_lstm, warmup, seconds):
     return (s1 - s0) / (t1 - t0), memory, proc.pid
 
 
-def peer(python, processes, steps):
-    result = subprocess.run([python, PEER, str(processes), str(steps)], capture_output=True, text=True,
-                            cwd=os.path.dirname(PEER))
-    match = re.search(r'peer_steps_per_s=([\d.]+)', result.stdout)
+def peer(python, processes, steps, use_lstm=False):
+    script = PEER_LSTM if use_lstm else PEER
+    result = subprocess.run([python, script, str(processes), str(steps)], capture_output=True, text=True,
+                            cwd=os.path.dirname(script))
+    match = re.search(r'peer(?:_lstm)?_steps_per_s=([\d.]+)', result.stdout)
     if not match:
         raise SystemExit(f'the peer did not report its speed:\n{result.stderr[-2000:]}')
     return float(match.group(1))
@@ -150,9 +153,10 @@ def main():
         print(f'- A3C LSTM / A3C FF at {high} processes: {figures[("LSTM", high)] / figures[("FF", high)]:.2f}')
     if args.peer_python:
         for processes in counts:
-            peer_rate = peer(args.peer_python, processes, args.peer_steps)
-            print(f'- ChainerRL 0.8.0 A3C FF, {processes} processes, {args.peer_steps} steps: {peer_rate:,.0f} steps/s; '
-                  f'ours (A3C FF) is {figures[("FF", processes)] / peer_rate:.2f}x')
+            for kind in ('FF', 'LSTM'):
+                peer_rate = peer(args.peer_python, processes, args.peer_steps, use_lstm=kind == 'LSTM')
+                print(f'- ChainerRL 0.8.0 A3C {kind}, {processes} processes, {args.peer_steps} steps: '
+                      f'{peer_rate:,.0f} steps/s; ours is {figures[(kind, processes)] / peer_rate:.2f}x')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,109 @@
+"""Where one worker's step goes: each part of the hot path timed alone, in one process.
+
+usage: .venv/bin/python bench/step_breakdown.py [--use-lstm]
+
+Times (ms) the environment step, the acting forward pass, the update's
+forward / loss / backward over a t_max segment (plus the bootstrap state),
+the optimizer step on the flat vectors, the gradient gather and the parameter
+copy, then a whole agent step as the worker runs it. Per-update parts are
+also shown per step (divided by t_max).
+"""
+import os
+
+os.environ['OMP_NUM_THREADS'] = '1'
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import chainer  # noqa: E402
+import chainer.functions as F  # noqa: E402
+import numpy as np  # noqa: E402
+
+from a3c import A3C, a3c_loss  # noqa: E402
+from ale import ALE, resolve_rom  # noqa: E402
+from async_util import bind_parameters, gather_gradients, n_parameters, weight_mask  # noqa: E402
+from models import make_model, phi  # noqa: E402
+from rmsprop_async import RMSpropAsync  # noqa: E402
+
+T_MAX = 5
+
+
+def milliseconds(function, repeats):
+    function()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        function()
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--use-lstm', action='store_true')
+    args = parser.parse_args()
+    chainer.config.type_check = False
+    rng = np.random.RandomState(0)
+    env = ALE(resolve_rom('breakout'), 0)
+    shared_model = make_model(env.number_of_actions, args.use_lstm, rng)
+    shared_params = np.empty(n_parameters(shared_model), np.float32)
+    bind_parameters(shared_model, shared_params)
+    shared_stats = np.zeros_like(shared_params)
+    model = make_model(env.number_of_actions, args.use_lstm, rng)
+    optimizer = RMSpropAsync(shared_params.size, weight_mask=weight_mask(model))
+    agent = A3C(model, shared_params, shared_stats, optimizer, rng, t_max=T_MAX)
+
+    def env_step():
+        env.receive_action(rng.randint(env.number_of_actions))
+        if env.is_terminal:
+            env.reset()
+
+    states = np.repeat(env.state[None], T_MAX + 1, axis=0)
+    actions, returns = rng.randint(env.number_of_actions, size=T_MAX), np.ones(T_MAX, np.float32)
+
+    def act_forward():
+        with chainer.no_backprop_mode():
+            model(phi(states[:1]), None)
+
+    def forward():
+        return model(phi(states), None)
+
+    def loss():
+        pout, values, _ = forward()
+        values = F.reshape(values, (-1,))
+        return a3c_loss(pout.logits[:T_MAX], values[:T_MAX], actions, returns, 0.01, 0.5)
+
+    def backward():
+        model.cleargrads()
+        loss().backward()
+
+    grad = (0.01 * rng.randn(shared_params.size)).astype(np.float32)
+    parts = [
+        ('environment step', 1, milliseconds(env_step, 2000)),
+        ('acting forward (batch 1, no graph)', 1, milliseconds(act_forward, 500)),
+        (f'update forward (batch {T_MAX + 1})', T_MAX, milliseconds(forward, 200)),
+        ('update forward + loss', T_MAX, milliseconds(loss, 200)),
+        ('update forward + loss + backward', T_MAX, milliseconds(backward, 200)),
+        ('gradient gather into the flat vector', T_MAX, milliseconds(lambda: gather_gradients(model, agent.grad), 200)),
+        ('optimizer step (clip, RMSProp)', T_MAX,
+         milliseconds(lambda: optimizer.update(shared_params, shared_stats, grad.copy(), 1e-4), 200)),
+        ('parameter copy shared -> local', T_MAX,
+         milliseconds(lambda: agent.local_params.__setitem__(slice(None), shared_params), 200)),
+    ]
+
+    def agent_step():
+        env.receive_action(agent.act_and_train(env.state, env.reward))
+        if env.is_terminal:
+            agent.stop_episode_and_train(env.reward)
+            env.reset()
+    parts.append(('whole step (act, env, update every 5)', 1, milliseconds(agent_step, 3000)))
+    print(f'A3C {"LSTM" if args.use_lstm else "FF"}, one process')
+    print('| part | ms per call | ms per step |')
+    print('|---|---|---|')
+    for name, per, ms in parts:
+        print(f'| {name} | {ms:.3f} | {ms / per:.3f} |')
+
+
+if __name__ == '__main__':
+    main()
