@@ -8,7 +8,6 @@ models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
 import os
 
 import chainer
-import chainer.functions as F
 import chainer.links as L
 import h5py
 import numpy as np
@@ -16,6 +15,7 @@ import numpy as np
 from dqn_head import NIPSDQNHead
 from errors import UsageError
 from init_like_torch import init_like_torch
+from lstm_sequence import lstm_sequence
 from policy import FCSoftmaxPolicy
 from v_function import FCVFunction
 
@@ -56,22 +56,15 @@ class A3CLSTM(chainer.ChainList):
         recurrent_state is the LSTM's (c, h) before x[0], None at an episode's
         start; the state after x[-1] is returned with the outputs. The torso, the
         LSTM's input weights and the heads run on the whole sequence at once;
-        only the recurrence goes step by step.
+        the recurrence runs as one node (lstm_sequence.py).
         """
         upward = self.lstm.upward(self.head(x))  # the input's share of the gates, for every step at once
-        outputs = []
-        for t in range(len(x)):
-            gates = upward[t:t + 1]
-            if recurrent_state is None:
-                c = self.xp.zeros((1, self.lstm.state_size), np.float32)
-            else:
-                c, h = recurrent_state
-                gates = gates + self.lstm.lateral(h)
-            c, h = F.lstm(c, gates)
-            recurrent_state = (c, h)
-            outputs.append(h)
-        h = outputs[0] if len(outputs) == 1 else F.concat(outputs, axis=0)
-        return self.pi(h), self.v(h), recurrent_state
+        if recurrent_state is None:
+            zeros = np.zeros((1, self.lstm.state_size), np.float32)
+            recurrent_state = (zeros, zeros)
+        c, h = recurrent_state
+        hs, c, h = lstm_sequence(upward, self.lstm.lateral.W, c, h)
+        return self.pi(hs), self.v(hs), (c, h)
 
 
 def make_model(n_actions, use_lstm, rng):
