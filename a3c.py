@@ -20,7 +20,6 @@ the LSTM the segment starts from the recurrent state the acting saw before
 s_0, held constant (truncated backpropagation through time).
 """
 import chainer
-import chainer.functions as F
 import numpy as np
 
 from async_util import bind_parameters, gather_gradients, n_parameters
@@ -47,8 +46,10 @@ def n_step_returns(rewards, bootstrap_value, gamma):
 class A3CLoss(chainer.FunctionNode):
     """The summed actor-critic loss of one segment, as one node with its closed-form gradient.
 
-    Inputs: logits (n, n_actions) and values (n,) for the segment's n states.
-    With pi = softmax(logits), H = -sum pi log pi and A = R - V held constant:
+    Inputs: logits (m, n_actions) and values (m, 1) of the model for m >= n
+    states, of which the first n = len(actions) are the segment's; later rows
+    (the bootstrap state) get no gradient. With pi = softmax(logits),
+    H = -sum pi log pi and A = R - V held constant:
 
         loss          = -sum_i A_i log pi(a_i|s_i) - beta sum_i H_i + v_loss_coef sum_i (R_i - V_i)^2 / 2
         d loss/dlogit = -A (onehot(a) - pi) + beta pi (log pi + H)
@@ -64,7 +65,9 @@ class A3CLoss(chainer.FunctionNode):
         self.v_loss_coef = v_loss_coef
 
     def forward(self, inputs):
-        logits, values = inputs
+        self.input_shapes = [x.shape for x in inputs]
+        n = len(self.actions)
+        logits, values = inputs[0][:n], inputs[1][:n, 0]
         shifted = logits - logits.max(axis=1, keepdims=True)
         self.log_pi = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.pi = np.exp(self.log_pi)
@@ -82,7 +85,11 @@ class A3CLoss(chainer.FunctionNode):
         glogits = (-(taken - self.pi) * self.advantages[:, None]
                    + self.beta * self.pi * (self.log_pi + self.entropy[:, None]))
         gvalues = -self.v_loss_coef * self.advantages
-        return chainer.Variable((g * glogits).astype(np.float32)), chainer.Variable((g * gvalues).astype(np.float32))
+        n = len(self.actions)
+        g_logits, g_values = (np.zeros(shape, np.float32) for shape in self.input_shapes)
+        g_logits[:n] = g * glogits
+        g_values[:n, 0] = g * gvalues
+        return chainer.Variable(g_logits), chainer.Variable(g_values)
 
 
 def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):
@@ -155,11 +162,9 @@ class A3C:
             self.states[n] = bootstrap_state
         n_inputs = n + (bootstrap_state is not None)
         pout, values, _ = self.model(phi(self.states[:n_inputs]), self.segment_start_state)
-        values = F.reshape(values, (-1,))
-        bootstrap_value = float(values.array[n]) if bootstrap_state is not None else 0.0
+        bootstrap_value = float(values.array[n, 0]) if bootstrap_state is not None else 0.0
         returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
-        loss = a3c_loss(pout.logits[:n], values[:n], self.actions[:n], returns,
-                        self.beta, self.v_loss_coef)
+        loss = a3c_loss(pout.logits, values, self.actions[:n], returns, self.beta, self.v_loss_coef)
 
         if not np.isfinite(loss.array):
             raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')

@@ -19,7 +19,6 @@ import time  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import chainer  # noqa: E402
-import chainer.functions as F  # noqa: E402
 import numpy as np  # noqa: E402
 
 from a3c import A3C, a3c_loss  # noqa: E402
@@ -71,8 +70,7 @@ def main():
 
     def loss():
         pout, values, _ = forward()
-        values = F.reshape(values, (-1,))
-        return a3c_loss(pout.logits[:T_MAX], values[:T_MAX], actions, returns, 0.01, 0.5)
+        return a3c_loss(pout.logits, values, actions, returns, 0.01, 0.5)
 
     def backward():
         model.cleargrads()
