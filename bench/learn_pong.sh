@@ -5,7 +5,7 @@
 # usage: bench/learn_pong.sh [RUN_DIR]      default RUN_DIR: trained_model/pong_ff/run
 # Starts the run, or resumes it if RUN_DIR already holds a checkpoint (stop it any time with
 # Ctrl-C; run this again to go on). When a row of RUN_DIR/scores.txt reaches the target it stops
-# the run with SIGINT, which saves the model and a checkpoint.
+# the run with SIGINT, which saves the model and a checkpoint. It plots RUN_DIR/scores.txt.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run_dir=${1:-trained_model/pong_ff/run}
@@ -33,3 +33,4 @@ while kill -0 $trainer 2>/dev/null; do
 done
 wait $trainer || true
 cat "$run_dir/scores.txt"
+.venv/bin/python plot_scores.py "$run_dir" --title "A3C FF, Pong, 2 processes" || true

@@ -1,0 +1,96 @@
+"""Plot learning curves from scores.txt files: evaluation mean over global steps.
+
+usage: python plot_scores.py RUN_DIR_OR_SCORES [...] [--reference FILE] [-o scores.txt.png]
+
+Each run is a line (the evaluation mean) with a band of one standard
+deviation around it and its median dotted. --reference adds a curve in the
+same format, such as the original's (../shared/reference/muupan_*_scores.txt),
+dashed. Without -o, a single run's plot goes beside its scores.txt as
+scores.txt.png.
+"""
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use('Agg')  # files only, no display needed
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from errors import ArgumentParser, UsageError, exit_with_usage_error  # noqa: E402
+
+FIGURE_SIZE = (8, 5)  # inches
+DPI = 100
+
+
+def scores_path(run):
+    return os.path.join(run, 'scores.txt') if os.path.isdir(run) else run
+
+
+def read_scores(path):
+    """(steps, mean, median, stdev) columns of a scores.txt file."""
+    if not os.path.isfile(path):
+        raise UsageError(f'{path!r} is not a scores.txt file or a run directory holding one')
+    try:
+        table = np.loadtxt(path, delimiter='\t', skiprows=1, usecols=(0, 2, 3, 4), ndmin=2)
+    except ValueError as error:
+        raise UsageError(f'{path!r} is not in the scores.txt format (steps elapsed mean median stdev): {error}') \
+            from None
+    if len(table) == 0:
+        raise UsageError(f'{path!r} has no evaluation yet; plot it after the first evaluation')
+    return table.T
+
+
+def label_of(path):
+    directory = os.path.dirname(os.path.abspath(path))
+    return os.path.basename(directory) if os.path.basename(path) == 'scores.txt' else os.path.basename(path)
+
+
+def plot(runs, output, reference=None, title=None):
+    figure, axes = plt.subplots(figsize=FIGURE_SIZE, dpi=DPI)
+    last_step = 0
+    for path in runs:
+        steps, mean, median, stdev = read_scores(path)
+        line, = axes.plot(steps, mean, label=f'{label_of(path)} (mean)')
+        axes.fill_between(steps, mean - stdev, mean + stdev, color=line.get_color(), alpha=0.2)
+        axes.plot(steps, median, ':', color=line.get_color(), label=f'{label_of(path)} (median)')
+        last_step = max(last_step, steps[-1])
+    if reference:
+        steps, mean, _, stdev = read_scores(reference)
+        shown = steps <= max(last_step, steps[0])  # compare at equal steps: no further than our runs
+        steps, mean, stdev = steps[shown], mean[shown], stdev[shown]
+        line, = axes.plot(steps, mean, '--', color='black', label=f'{label_of(reference)} (reference mean)')
+        axes.fill_between(steps, mean - stdev, mean + stdev, color='black', alpha=0.08)
+    axes.set_xlabel('global steps (4 frames each)')
+    axes.set_ylabel('evaluation score')
+    axes.grid(alpha=0.3)
+    axes.legend(loc='best', fontsize='small')
+    if title:
+        axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(output)
+    plt.close(figure)
+
+
+def main(argv=None):
+    parser = ArgumentParser(description='Plot evaluation scores over global steps.')
+    parser.add_argument('runs', nargs='+', metavar='RUN_DIR_OR_SCORES')
+    parser.add_argument('--reference', help="a scores file to draw dashed beside the runs (the original's)")
+    parser.add_argument('-o', '--output', help='PNG to write (default: scores.txt.png beside a single run)')
+    parser.add_argument('--title')
+    args = parser.parse_args(argv)
+    runs = [scores_path(run) for run in args.runs]
+    output = args.output or (runs[0] + '.png' if len(runs) == 1 else None)
+    try:
+        if output is None:
+            raise UsageError('several runs need -o OUTPUT.png')
+        plot(runs, output, args.reference, args.title)
+    except UsageError as error:
+        exit_with_usage_error('plot_scores.py', error)
+    print(f'wrote {output}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

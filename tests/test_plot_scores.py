@@ -1,0 +1,39 @@
+"""plot_scores.py: learning curves as PNG files."""
+import struct
+
+from conftest import run_script
+
+SCORES = 'steps\telapsed\tmean\tmedian\tstdev\n1000\t10.0\t1.5\t1.0\t0.5\n2000\t20.0\t3.0\t3.0\t1.0\n3000\t30.0\t2.0\t2.0\t0.0\n'
+
+
+def png_size(path):
+    with open(path, 'rb') as f:
+        header = f.read(24)
+    assert header[:8] == b'\x89PNG\r\n\x1a\n'
+    return struct.unpack('>II', header[16:24])
+
+
+def test_plot_of_a_run_directory_goes_beside_its_scores(tmp_path):
+    run = tmp_path / 'run'
+    run.mkdir()
+    (run / 'scores.txt').write_text(SCORES)
+    result = run_script('plot_scores.py', str(run))
+    assert result.returncode == 0, result.stderr
+    assert png_size(run / 'scores.txt.png') == (800, 500)
+
+
+def test_several_runs_and_a_reference_on_one_plot(tmp_path):
+    for name in ('a', 'b', 'reference'):
+        (tmp_path / f'{name}.txt').write_text(SCORES)
+    result = run_script('plot_scores.py', str(tmp_path / 'a.txt'), str(tmp_path / 'b.txt'),
+                        '--reference', str(tmp_path / 'reference.txt'), '-o', str(tmp_path / 'both.png'))
+    assert result.returncode == 0, result.stderr
+    assert png_size(tmp_path / 'both.png') == (800, 500)
+
+
+def test_missing_or_empty_scores_are_refused(tmp_path):
+    result = run_script('plot_scores.py', str(tmp_path / 'nothing'))
+    assert result.returncode == 2 and 'is not a scores.txt file' in result.stderr
+    (tmp_path / 'scores.txt').write_text(SCORES.splitlines()[0] + '\n')
+    result = run_script('plot_scores.py', str(tmp_path))
+    assert result.returncode == 2 and 'has no evaluation yet' in result.stderr
