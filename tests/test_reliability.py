@@ -201,6 +201,10 @@ def test_resume_refuses_a_conflicting_argument_and_a_finished_run(tmp_path):
     assert conflict.returncode == 2
     assert "--steps 500 conflicts with the resumed run's 300" in conflict.stderr
     assert len(conflict.stderr.strip().splitlines()) == 1
+    # Options that only change how the run is watched may be given anew; the rest stay the run's.
+    watched = resume(outdir, '--progress-interval', '2', '--keep-checkpoints', '1')
+    assert watched.returncode == 0, watched.stderr
+    assert len(checkpoint_paths(str(outdir))) == 1
 
 
 def test_resume_of_a_directory_without_checkpoint_is_refused(tmp_path):
