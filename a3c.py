@@ -73,19 +73,19 @@ class A3CLoss(chainer.FunctionNode):
         self.pi = np.exp(self.log_pi)
         self.entropy = -(self.pi * self.log_pi).sum(axis=1)
         self.advantages = self.returns - values
-        log_pi_taken = self.log_pi[np.arange(len(self.actions)), self.actions]
+        log_pi_taken = self.log_pi[np.arange(n), self.actions]
         loss = (-(log_pi_taken * self.advantages).sum() - self.beta * self.entropy.sum()
                 + self.v_loss_coef * (self.advantages ** 2).sum() / 2)
         return np.asarray(loss, np.float32),
 
     def backward(self, indexes, grad_outputs):
         g = grad_outputs[0].array
+        n = len(self.actions)
         taken = np.zeros_like(self.pi)
-        taken[np.arange(len(self.actions)), self.actions] = 1
+        taken[np.arange(n), self.actions] = 1
         glogits = (-(taken - self.pi) * self.advantages[:, None]
                    + self.beta * self.pi * (self.log_pi + self.entropy[:, None]))
         gvalues = -self.v_loss_coef * self.advantages
-        n = len(self.actions)
         g_logits, g_values = (np.zeros(shape, np.float32) for shape in self.input_shapes)
         g_logits[:n] = g * glogits
         g_values[:n, 0] = g * gvalues
@@ -157,6 +157,11 @@ class A3C:
         self.segment_start_state = None
 
     def update(self, bootstrap_state):
+        """Train on the segment's n steps: loss, gradient, shared RMSProp step, copy back.
+
+        bootstrap_state is s_n, whose value (by the parameters that acted) starts
+        the returns; None at a terminal.
+        """
         n = self.n_steps
         if bootstrap_state is not None:
             self.states[n] = bootstrap_state
@@ -179,6 +184,7 @@ class A3C:
 
 
 def detach(recurrent_state):
+    """The same LSTM state, cut from the graph that produced it."""
     if recurrent_state is None:
         return None
     return tuple(chainer.Variable(v.array) for v in recurrent_state)

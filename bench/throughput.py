@@ -123,7 +123,7 @@ def main():
 
     cpu = next((line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
                platform.processor())
-    print(f'# {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, {os.cpu_count()} cores, {cpu}')
+    print(f'Measured {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, {os.cpu_count()} cores, {cpu}')
     rows, figures = [], {}
     for processes in args.processes:
         env_rate = environment_only(processes, args.env_seconds)
