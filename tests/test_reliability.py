@@ -1,4 +1,5 @@
 """Never lose a run: interruption, kill -9, resume, dying workers, damaged checkpoints."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,26 @@ def wait_for(condition, timeout=120):
     while not condition():
         assert time.time() < deadline, 'timed out'
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def killed_at_exit(proc):
+    """Whatever happens in the test, leave no process of the run behind."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def signal_and_wait(proc, pid, signum):
+    """Send signum to pid (the run or one of its workers); return how long the run took to end
+    and its standard error."""
+    os.kill(pid, signum)
+    started = time.time()
+    _, stderr = proc.communicate(timeout=30)
+    return time.time() - started, stderr
 
 
 def children_of(pid):
@@ -72,15 +93,10 @@ def test_kill_9_mid_training_then_resume_continues_counter_and_scores(tmp_path):
 def test_ctrl_c_saves_a_resumable_checkpoint_and_resume_runs_to_the_end(tmp_path):
     outdir = tmp_path / 'run'
     proc = start_training(outdir, '2', 'breakout', *SHORT_RUN)
-    try:
+    with killed_at_exit(proc):
         wait_for(lambda: score_steps(outdir) if (outdir / 'scores.txt').exists() else False)
-        os.kill(proc.pid, signal.SIGINT)
-        started = time.time()
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert time.time() - started < 10
+        seconds, stderr = signal_and_wait(proc, proc.pid, signal.SIGINT)
+    assert seconds < 10
     assert proc.returncode == 130, stderr
     assert processes_in_group(proc.pid) == []
     interrupted = [name for name in os.listdir(outdir) if name.endswith('_keyboardinterrupt.h5')]
@@ -98,17 +114,12 @@ def test_ctrl_c_saves_a_resumable_checkpoint_and_resume_runs_to_the_end(tmp_path
 def test_a_killed_worker_stops_the_run_with_its_name_and_cause(tmp_path):
     outdir = tmp_path / 'run'
     proc = start_training(outdir, '2', 'breakout', '--progress-interval', '1')
-    try:
+    with killed_at_exit(proc):
         proc.stdout.readline()
         wait_for(lambda: len(children_of(proc.pid)) == 2)
         proc.stdout.readline()  # a progress line: the workers are training
-        os.kill(children_of(proc.pid)[1], signal.SIGKILL)
-        started = time.time()
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert time.time() - started < 10
+        seconds, stderr = signal_and_wait(proc, children_of(proc.pid)[1], signal.SIGKILL)
+    assert seconds < 10
     assert proc.returncode == 1
     assert 'worker-1 was killed by signal SIGKILL' in stderr
     assert processes_in_group(proc.pid) == []
