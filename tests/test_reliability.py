@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from checkpoint import Checkpoint, checkpoint_paths, latest_checkpoint, read_checkpoint, write_checkpoint
-from conftest import REFERENCE_MODEL, ROOT, processes_in_group, run_script
+from conftest import ROOT, processes_in_group, run_script
 from errors import UsageError
 
 SHORT_RUN = ['--steps', '6000', '--eval-frequency', '1000', '--eval-n-runs', '1',
