@@ -246,9 +246,9 @@ def test_unique_path_never_overwrites(tmp_path):
     assert unique_path(str(tmp_path / 'new.h5')) == str(tmp_path / 'new.h5')
 
 
-def test_latest_checkpoint_on_a_file_path_is_a_usage_error(tmp_path):
+def test_latest_checkpoint_of_a_missing_directory_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError):
-        latest_checkpoint(str(tmp_path / 'nothing'))
+        latest_checkpoint(str(tmp_path / 'nothing'))  # no such directory
 
 
 def test_rewind_scores_keeps_rows_up_to_the_checkpoint_and_lists_evaluations_to_redo(tmp_path):
