@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from ale_py import Action, ALEInterface, LoggerMode, roms
 
+from environment_kind import EnvironmentKind, check_display
 from errors import UsageError
 
 ALEInterface.setLoggerMode(LoggerMode.Error)
@@ -23,6 +24,7 @@ ALEInterface.setLoggerMode(LoggerMode.Error)
 cv2.setNumThreads(1)
 
 FRAME_SKIP = 4
+FRAMES_PER_SECOND = 60
 MAX_NOOPS = 30
 MAX_EPISODE_FRAMES = 108_000
 SCREEN_SIZE = 84
@@ -58,18 +60,13 @@ def game_name(rom):
     return os.path.splitext(os.path.basename(rom))[0]
 
 
-def check_display():
-    if not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-        raise UsageError('--use-sdl needs a display but DISPLAY is not set; '
-                         'run without --use-sdl, or under xvfb-run')
-
-
 class ALE:
     """An Atari game seen the way the A3C agent sees it.
 
     After reset() or receive_action(): `state` is the (4, 84, 84) uint8 frame
     stack (overwritten by the next step: copy it to keep it), `reward` the
-    reward of the last step and `is_terminal` whether the episode has ended.
+    reward of the last step and `is_terminal` whether the episode has ended;
+    rgb_screen() is the last frame in colour.
     """
 
     def __init__(self, rom_path, seed, train=True, use_sdl=False, record_screen_dir=None,
@@ -141,6 +138,12 @@ class ALE:
         self.reward = float(np.clip(reward, -1.0, 1.0)) if self.train else reward
         return self.reward
 
+    def rgb_screen(self):
+        return self.ale.getScreenRGB()
+
+    def close(self):
+        pass  # ALEInterface frees itself
+
     def _capture_frame(self):
         self._newest = 1 - self._newest
         self.ale.getScreenGrayscale(self._frames[self._newest])
@@ -150,3 +153,11 @@ class ALE:
         self.state[:-1] = self.state[1:]
         cv2.resize(self._max_frame, (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
                    interpolation=cv2.INTER_LINEAR)
+
+
+ATARI = EnvironmentKind(
+    name='Atari', argument='rom',
+    argument_help='ALE game id (breakout, space_invaders, ...) or path to a ROM file',
+    resolve=resolve_rom, short_name=game_name,
+    open=ALE,
+    steps_per_second=FRAMES_PER_SECOND / FRAME_SKIP)

@@ -1,0 +1,137 @@
+"""The trainers' command line (a3c_ale.py, a3c_doom.py): options, --resume, the run directory.
+
+One function, main(), runs either trainer; the environment module's
+EnvironmentKind says what differs (the positional argument, how to open an
+environment, options of its own).
+"""
+import argparse
+import random
+
+from async_util import flatten_parameters
+from checkpoint import latest_checkpoint
+from environment_kind import check_display
+from errors import (ArgumentParser, UsageError, exit_with_usage_error, non_negative_float, non_negative_int,
+                    positive_float, positive_int)
+from models import load_model
+from run_dir import check_writable, prepare_outdir, record_run
+from train_async import train
+
+# Options that only change how a run is watched: a resumed run may set them anew.
+RESUME_MAY_CHANGE = {'resume', 'progress_interval', 'profile', 'use_sdl', 'keep_checkpoints'}
+NOT_GIVEN = object()  # not a string, so argparse does not convert it
+
+
+def make_parser(kind, with_defaults=True):
+    """The parser; without defaults it yields only what the command line itself says."""
+    def default(value):
+        return value if with_defaults else NOT_GIVEN
+
+    parser = ArgumentParser(description=f'Train A3C on {kind.name} with PROCESSES worker processes.')
+    parser.add_argument('processes', type=positive_int, nargs='?', default=default(None),
+                        help='number of worker processes')
+    parser.add_argument(kind.argument, nargs='?', default=default(None), help=kind.argument_help)
+    parser.add_argument('--seed', type=int, default=default(None),
+                        help='random seed; each worker derives its own (default: random, recorded in args.txt)')
+    parser.add_argument('--outdir', default=default(None),
+                        help='directory for this run (default: a new one under results/)')
+    parser.add_argument('--use-sdl', action='store_true', default=default(False),
+                        help="show worker 0's game (needs a display)")
+    parser.add_argument('--t-max', type=positive_int, default=default(5), help='steps between updates (default 5)')
+    parser.add_argument('--beta', type=non_negative_float, default=default(1e-2),
+                        help='entropy weight (default 0.01)')
+    parser.add_argument('--profile', action='store_true', default=default(False),
+                        help='profile each worker with cProfile into OUTDIR/profile_<worker>.txt')
+    parser.add_argument('--steps', type=positive_int, default=default(8 * 10 ** 7),
+                        help='global steps to train (default 8e7)')
+    parser.add_argument('--lr', type=positive_float, default=default(7e-4),
+                        help='initial learning rate, annealed linearly to 0 (default 7e-4)')
+    parser.add_argument('--eval-frequency', type=positive_int, default=default(10 ** 6),
+                        help='evaluate every this many global steps (default 1e6)')
+    parser.add_argument('--eval-n-runs', type=positive_int, default=default(10),
+                        help='games per evaluation (default 10)')
+    parser.add_argument('--weight-decay', type=non_negative_float, default=default(0.0),
+                        help='L2 weight decay on weights, not biases (default 0)')
+    parser.add_argument('--use-lstm', action='store_true', default=default(False),
+                        help='A3C LSTM instead of A3C FF')
+    for option in kind.options:
+        parser.add_argument(option.flag, type=option.type, default=default(option.default), help=option.help)
+    parser.add_argument('--checkpoint-frequency', type=positive_int, default=default(None),
+                        help='write a resumable checkpoint every this many global steps '
+                             '(default: --eval-frequency)')
+    parser.add_argument('--keep-checkpoints', type=non_negative_int, default=default(0),
+                        help='keep only the newest N checkpoints (default 0: keep all)')
+    parser.add_argument('--resume', metavar='RUN_DIR', default=default(None),
+                        help='continue the run in RUN_DIR from its last checkpoint, with its arguments')
+    parser.add_argument('--load', metavar='MODEL', default=default(None),
+                        help="start a new run from a model file's weights")
+    parser.add_argument('--progress-interval', type=positive_float, default=default(5.0),
+                        help='seconds between progress lines (default 5)')
+    return parser
+
+
+def parse_args(kind, argv=None):
+    """The run's arguments, and the checkpoint to resume from (or None)."""
+    args = make_parser(kind).parse_args(argv)
+    if args.resume is None:
+        if args.processes is None or getattr(args, kind.argument) is None:
+            raise UsageError(f'PROCESSES and {kind.argument.upper()} are required (or --resume RUN_DIR); '
+                             'see --help')
+        if args.checkpoint_frequency is None:
+            args.checkpoint_frequency = args.eval_frequency
+        if args.seed is None:
+            args.seed = random.SystemRandom().randrange(2 ** 31)
+        return args, None
+    checkpoint = latest_checkpoint(args.resume)
+    stored = checkpoint.args
+    if f'{kind.argument}_path' not in stored:
+        raise UsageError(f'{args.resume!r} is not a run of this trainer (it has no {kind.argument}); '
+                         'resume it with the script that started it')
+    if checkpoint.steps >= stored['steps']:
+        raise UsageError(f'the run in {args.resume!r} has finished ({checkpoint.steps} steps); to train on, '
+                         'start a new run with --load and its final model')
+    given = {name: value for name, value in vars(make_parser(kind, with_defaults=False).parse_args(argv)).items()
+             if value is not NOT_GIVEN}
+    for name, value in given.items():
+        if name not in RESUME_MAY_CHANGE and stored.get(name) != value:
+            option = name if name in ('processes', kind.argument) else '--' + name.replace('_', '-')
+            raise UsageError(f'{option} {value} conflicts with the resumed run\'s {stored.get(name)}; '
+                             f'leave it out to resume with the run\'s own arguments')
+    resumed = argparse.Namespace(**stored)
+    for name in RESUME_MAY_CHANGE:
+        if name in given or name not in stored:
+            setattr(resumed, name, getattr(args, name))
+    resumed.outdir = args.resume
+    return resumed, checkpoint
+
+
+def main(script, kind, argv=None):
+    """Train (or resume) as the command line says; return the exit status."""
+    path_name = f'{kind.argument}_path'
+    try:
+        args, checkpoint = parse_args(kind, argv)
+        if args.use_sdl:
+            check_display()
+        if checkpoint is None:
+            setattr(args, path_name, kind.resolve(getattr(args, kind.argument)))
+        env_path = getattr(args, path_name)
+        n_actions = kind.number_of_actions(env_path)
+        initial_params = None
+        if args.load and checkpoint is None:
+            initial_params = flatten_parameters(load_model(args.load, n_actions, use_lstm=args.use_lstm))
+        if checkpoint is None:
+            run_name = f'{kind.short_name(env_path)}_{"lstm" if args.use_lstm else "ff"}'
+            args.outdir = prepare_outdir(args.outdir, 'results', run_name)
+        else:
+            check_writable(args.outdir)
+    except UsageError as error:
+        exit_with_usage_error(script, error)
+    record_run(args.outdir, args)
+    print(f'training A3C {"LSTM" if args.use_lstm else "FF"} on {env_path} ({n_actions} actions) '
+          f'with {args.processes} processes, seed {args.seed}; writing to {args.outdir}', flush=True)
+    options = {option.dest: getattr(args, option.dest) for option in kind.options}
+
+    def make_env(process_idx, seed, train):
+        return kind.open(env_path, seed, train=train, use_sdl=args.use_sdl and train and process_idx == 0,
+                         **options)
+
+    return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params)
