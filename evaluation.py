@@ -7,10 +7,12 @@ from models import phi
 from policy import choose_action
 
 
-def run_episode(env, model, rng, deterministic=False, should_stop=None):
+def run_episode(env, model, rng, deterministic=False, should_stop=None, on_screen=None):
     """Play one episode of env (an evaluation env: whole game, real score); return its score,
-    or None if should_stop() said so before the end."""
+    or None if should_stop() said so before the end. on_screen, if given, gets every screen."""
     env.reset()
+    if on_screen is not None:
+        on_screen(env.rgb_screen())
     recurrent_state = None
     score = 0.0
     with chainer.no_backprop_mode():
@@ -19,6 +21,8 @@ def run_episode(env, model, rng, deterministic=False, should_stop=None):
                 return None
             pout, _, recurrent_state = model(phi(env.state[None]), recurrent_state)
             score += env.receive_action(choose_action(pout.logits.array[0], rng, deterministic))
+            if on_screen is not None:
+                on_screen(env.rgb_screen())
     return score
 
 

@@ -1,0 +1,68 @@
+"""The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py): play whole episodes with a model."""
+import os
+
+import chainer
+import numpy as np
+
+from animation import GifRecorder
+from environment_kind import check_display
+from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_float, positive_int
+from evaluation import run_episode, summarize
+from models import load_model
+
+
+def parse_args(kind, argv=None):
+    parser = ArgumentParser(description=f'Play whole episodes of {kind.name} with a trained A3C model and print '
+                                        'the scores.')
+    parser.add_argument(kind.argument, help=kind.argument_help)
+    parser.add_argument('model', help='model file (.h5) written by the trainer, or the original\'s')
+    parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
+    parser.add_argument('--use-sdl', action='store_true', help='show the game (needs a display)')
+    parser.add_argument('--n-runs', type=positive_int, default=10, help='episodes to play (default 10)')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='take the most probable action instead of sampling')
+    parser.add_argument('--record-screen-dir', default=None, help='save every frame as a PNG in this directory')
+    parser.add_argument('--use-lstm', action='store_true', default=None,
+                        help='expect an A3C LSTM model (optional: the file tells FF from LSTM)')
+    parser.add_argument('--gif', metavar='PATH', default=None,
+                        help='write the first episode as an animated GIF to PATH (a new file)')
+    parser.add_argument('--gif-speedup', type=positive_float, default=1.0,
+                        help=f'play the GIF this many times faster than the game (default 1: '
+                             f'{kind.steps_per_second:g} agent steps per second)')
+    return parser.parse_args(argv)
+
+
+def check_new_file(path, option):
+    if os.path.exists(path):
+        raise UsageError(f'{option} {path!r} exists; give a new file name (nothing is overwritten)')
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise UsageError(f'the directory of {option} {path!r} does not exist; create it or give another path')
+
+
+def main(script, kind, argv=None):
+    args = parse_args(kind, argv)
+    try:
+        if args.use_sdl:
+            check_display()
+        if args.gif is not None:
+            check_new_file(args.gif, '--gif')
+        env = kind.open(kind.resolve(getattr(args, kind.argument)), args.seed, train=False, use_sdl=args.use_sdl,
+                        record_screen_dir=args.record_screen_dir)
+        model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm)
+    except UsageError as error:
+        exit_with_usage_error(script, error)
+    chainer.config.type_check = False
+    rng = np.random.RandomState(args.seed)
+    scores = []
+    for run in range(args.n_runs):
+        recorder = GifRecorder(args.gif, kind.steps_per_second, args.gif_speedup) if args.gif and run == 0 else None
+        scores.append(run_episode(env, model, rng, args.deterministic,
+                                  on_screen=recorder.add if recorder else None))
+        print(f'Run {run}: {scores[-1]:g}', flush=True)
+        if recorder:
+            n_frames = recorder.write()
+            print(f'wrote {n_frames} frames at {recorder.frames_per_second:g} frames/s to {args.gif}', flush=True)
+    env.close()
+    mean, median, stdev = summarize(scores)
+    print(f'mean: {mean:g}  median: {median:g}  stdev: {stdev:g}')
+    return 0
