@@ -4,7 +4,7 @@ VENV := .venv
 PROCESSES ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: setup train test
+.PHONY: setup setup-doom train test
 
 setup: $(VENV)/.installed
 
@@ -14,8 +14,15 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
+# ViZDoom is optional: the Atari scripts never need it; the Doom tests are skipped without it.
+setup-doom: $(VENV)/.installed-doom
+
+$(VENV)/.installed-doom: $(VENV)/.installed requirements-doom.txt
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-doom.txt
+	touch $@
+
 train: setup
 	$(VENV)/bin/python a3c_ale.py $(PROCESSES) breakout $(ARGS)
 
-test: setup
+test: setup setup-doom
 	$(VENV)/bin/python -m pytest -q tests $(ARGS)

@@ -1,0 +1,28 @@
+"""Train A3C FF or A3C LSTM on a ViZDoom scenario (experimental, as in the original).
+
+usage: python a3c_doom.py PROCESSES SCENARIO [options]      (python a3c_doom.py --help)
+       python a3c_doom.py --resume RUN_DIR
+The options, outputs and files are a3c_ale.py's (train_command.py), plus --reward-scale.
+"""
+import os
+
+# One BLAS/OpenMP thread per worker, set before numpy loads: N workers on N cores.
+for _variable in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ[_variable] = '1'
+
+import sys  # noqa: E402
+
+import train_command  # noqa: E402
+from errors import UsageError, exit_with_usage_error  # noqa: E402
+
+
+def main(argv=None):
+    try:
+        from doom_env import DOOM
+    except UsageError as error:  # vizdoom is not installed
+        exit_with_usage_error('a3c_doom.py', error)
+    return train_command.main('a3c_doom.py', DOOM, argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

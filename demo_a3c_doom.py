@@ -1,0 +1,24 @@
+"""Replay a trained A3C model on a ViZDoom scenario: whole episodes, the scenario's scores.
+
+usage: python demo_a3c_doom.py SCENARIO MODEL [options]      (python demo_a3c_doom.py --help)
+"""
+import os
+
+os.environ['OMP_NUM_THREADS'] = '1'
+
+import sys  # noqa: E402
+
+import demo_command  # noqa: E402
+from errors import UsageError, exit_with_usage_error  # noqa: E402
+
+
+def main(argv=None):
+    try:
+        from doom_env import DOOM
+    except UsageError as error:  # vizdoom is not installed
+        exit_with_usage_error('demo_a3c_doom.py', error)
+    return demo_command.main('demo_a3c_doom.py', DOOM, argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

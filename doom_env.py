@@ -1,0 +1,160 @@
+"""A ViZDoom scenario seen the way the A3C agent sees an Atari game (ale.py's interface).
+
+The scenario's .cfg defines the map, the rewards, the available buttons and
+the episode timeout; we keep all of those. One agent step presses one of the
+available buttons for 4 tics (ViZDoom repeats it and sums the rewards). The
+observation is the screen in grayscale, resized to 84x84 (bilinear), stacked
+with the three previous observations (zeros after a reset). The screen is
+rendered at 160x120 instead of the scenario's resolution, which halves the
+emulator's time and loses nothing at 84x84. In training the rewards are
+multiplied by --reward-scale (Doom's rewards are in the hundreds; Atari's are
+clipped to [-1, 1]); in evaluation an episode's score is the scenario's own
+total reward. A scenario without a timeout is capped at 30 minutes of game
+time, as Atari episodes are.
+
+vizdoom is an optional dependency (requirements-doom.txt); importing this
+module without it raises a UsageError that says how to install it.
+"""
+import difflib
+import os
+
+import cv2
+import numpy as np
+
+from environment_kind import EnvironmentKind, TrainingOption, check_display
+from errors import UsageError, positive_float
+
+try:
+    import vizdoom
+except ImportError:
+    raise UsageError('the ViZDoom environment needs the vizdoom package: '
+                     'run `make setup-doom` (or `.venv/bin/pip install -r requirements-doom.txt`)') from None
+
+cv2.setNumThreads(1)
+
+FRAME_SKIP = 4
+TICS_PER_SECOND = 35
+MAX_EPISODE_TICS = 30 * 60 * TICS_PER_SECOND
+DEFAULT_REWARD_SCALE = 0.01
+SCREEN_SIZE = 84
+N_STACKED_FRAMES = 4
+
+
+def scenario_names():
+    """The scenarios bundled with vizdoom: the stems of its .cfg files that have a map of their own."""
+    names = []
+    for entry in sorted(os.listdir(vizdoom.scenarios_path)):
+        stem, extension = os.path.splitext(entry)
+        if extension == '.cfg' and os.path.isfile(os.path.join(vizdoom.scenarios_path, stem + '.wad')):
+            names.append(stem)
+    return names
+
+
+def resolve_scenario(scenario):
+    """Return the .cfg file for a bundled scenario name ('basic', 'defend_the_center') or a path."""
+    if os.path.isdir(scenario):
+        raise UsageError(f'scenario {scenario!r} is a directory; give a .cfg file or a scenario name such as basic')
+    if os.path.isfile(scenario):
+        if not scenario.endswith('.cfg'):
+            raise UsageError(f'{scenario!r} is not a ViZDoom .cfg file; give a .cfg file or a scenario name '
+                             'such as basic')
+        return scenario
+    if os.sep in scenario or scenario.endswith('.cfg'):
+        raise UsageError(f'scenario file {scenario!r} does not exist; check the path or give a scenario name '
+                         'such as basic')
+    names = scenario_names()
+    if scenario in names:
+        return os.path.join(vizdoom.scenarios_path, scenario + '.cfg')
+    close = difflib.get_close_matches(scenario, names, n=3, cutoff=0.6)
+    hint = f'did you mean {", ".join(close)}?' if close else f'the bundled ones are {", ".join(names)}'
+    raise UsageError(f'unknown scenario {scenario!r}: {hint}')
+
+
+def scenario_name(config_path):
+    """A short name for output directories: the .cfg file's stem."""
+    return os.path.splitext(os.path.basename(config_path))[0]
+
+
+class DoomEnv:
+    """A ViZDoom scenario with ale.ALE's interface: reset(), receive_action(), state, reward,
+    is_terminal, number_of_actions, rgb_screen()."""
+
+    def __init__(self, config_path, seed, train=True, use_sdl=False, record_screen_dir=None,
+                 reward_scale=DEFAULT_REWARD_SCALE):
+        self.train = train
+        self.reward_scale = reward_scale
+        self.record_screen_dir = record_screen_dir
+        if record_screen_dir:
+            os.makedirs(record_screen_dir, exist_ok=True)
+        self.game = vizdoom.DoomGame()
+        self.game.load_config(config_path)
+        if use_sdl:
+            check_display()
+        self.game.set_window_visible(use_sdl)
+        self.game.set_sound_enabled(False)
+        self.game.set_mode(vizdoom.Mode.PLAYER)
+        self.game.set_screen_format(vizdoom.ScreenFormat.RGB24)
+        self.game.set_screen_resolution(vizdoom.ScreenResolution.RES_160X120)
+        if self.game.get_episode_timeout() == 0:
+            self.game.set_episode_timeout(MAX_EPISODE_TICS)
+        self.game.set_seed(int(seed) % 2**31)
+        try:
+            self.game.init()
+        except (vizdoom.FileDoesNotExistException, vizdoom.ViZDoomErrorException) as error:
+            raise UsageError(f'ViZDoom cannot start scenario {config_path!r} ({error}); fix the .cfg') from None
+        self.buttons = self.game.get_available_buttons()
+        if not self.buttons:
+            raise UsageError(f'scenario {config_path!r} has no available_buttons; it needs at least one')
+        self._button_presses = [[float(i == j) for j in range(len(self.buttons))] for i in range(len(self.buttons))]
+        self._rgb = None
+        self._n_recorded = 0
+        self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
+        self.reset()
+
+    @property
+    def number_of_actions(self):
+        return len(self.buttons)
+
+    def reset(self):
+        self.game.new_episode()
+        self.state[:] = 0
+        self._push_observation()
+        self.reward = 0.0
+        self.is_terminal = False
+
+    def receive_action(self, action):
+        """Press button `action` (an index into the available buttons) for 4 tics; return the reward."""
+        reward = self.game.make_action(self._button_presses[action], FRAME_SKIP)
+        self.is_terminal = self.game.is_episode_finished()
+        if not self.is_terminal:  # a finished episode has no screen: the last one stays
+            self._push_observation()
+        self.reward = reward * self.reward_scale if self.train else reward
+        return self.reward
+
+    def rgb_screen(self):
+        """The last screen in colour, (height, width, 3) uint8."""
+        return self._rgb
+
+    def close(self):
+        self.game.close()
+
+    def _push_observation(self):
+        self._rgb = self.game.get_state().screen_buffer
+        if self.record_screen_dir:
+            cv2.imwrite(os.path.join(self.record_screen_dir, f'{self._n_recorded:06d}.png'),
+                        cv2.cvtColor(self._rgb, cv2.COLOR_RGB2BGR))
+            self._n_recorded += 1
+        self.state[:-1] = self.state[1:]
+        cv2.resize(cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY), (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
+                   interpolation=cv2.INTER_LINEAR)
+
+
+DOOM = EnvironmentKind(
+    name='ViZDoom', argument='scenario',
+    argument_help=f'bundled ViZDoom scenario ({", ".join(scenario_names())}) or path to a .cfg file',
+    resolve=resolve_scenario, short_name=scenario_name,
+    open=DoomEnv,
+    steps_per_second=TICS_PER_SECOND / FRAME_SKIP,
+    options=(TrainingOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE,
+                            f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}); '
+                            'evaluation scores are the scenario\'s own'),))
