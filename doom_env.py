@@ -17,6 +17,7 @@ module without it raises a UsageError that says how to install it.
 """
 import difflib
 import os
+import tempfile
 
 import cv2
 import numpy as np
@@ -88,6 +89,8 @@ class DoomEnv:
             os.makedirs(record_screen_dir, exist_ok=True)
         self.game = vizdoom.DoomGame()
         self.game.load_config(config_path)
+        # The engine's own settings file, which it would otherwise write into the working directory.
+        self.game.set_doom_config_path(os.path.join(tempfile.gettempdir(), 'async_rl_vizdoom.ini'))
         if use_sdl:
             check_display()
         self.game.set_window_visible(use_sdl)

@@ -4,6 +4,7 @@ vizdoom is optional: without it these tests are skipped (make setup-doom install
 """
 import os
 import shutil
+import tempfile
 
 import cv2
 import numpy as np
@@ -25,6 +26,7 @@ def hand_stepped_basic(seed):
     """A second ViZDoom game on basic.cfg with the environment's settings, stepped by hand."""
     game = vizdoom.DoomGame()
     game.load_config(BASIC)
+    game.set_doom_config_path(os.path.join(tempfile.gettempdir(), 'async_rl_vizdoom.ini'))
     game.set_window_visible(False)
     game.set_sound_enabled(False)
     game.set_screen_format(vizdoom.ScreenFormat.RGB24)
