@@ -7,17 +7,16 @@ import pytest
 from conftest import ROOT, run_script
 
 TRAINED = os.path.join(ROOT, 'trained_model')
-MODEL_DIRS = sorted(name for name in os.listdir(TRAINED)
-                    if any(f.endswith('.h5') for f in os.listdir(os.path.join(TRAINED, name))))
+MODEL_DIRS = sorted(name for name in os.listdir(TRAINED) if os.path.isdir(os.path.join(TRAINED, name))
+                    and any(f.endswith('.h5') for f in os.listdir(os.path.join(TRAINED, name))))
 
 
 def demo_command(name):
     """The demo command of trained_model/<name>/README.md (its first line that runs a demo script)."""
     with open(os.path.join(TRAINED, name, 'README.md')) as f:
         for line in f:
-            words = shlex.split(line.strip())
-            if len(words) >= 2 and words[0] == '.venv/bin/python' and words[1].startswith('demo_a3c_'):
-                return words[1:]
+            if line.strip().startswith('.venv/bin/python demo_a3c_'):
+                return shlex.split(line.strip())[1:]
     raise AssertionError(f'trained_model/{name}/README.md gives no demo command')
 
 
