@@ -15,9 +15,11 @@ The loss over the steps i of a segment, summed, not averaged:
 Acting needs no gradient, so it runs without a graph; the update runs the
 local model once more on the whole segment (plus s_n for the bootstrap) as one
 batch. The local parameters do not change inside a segment, so this gives the
-same loss and gradient as keeping each acting step's graph, in one pass. For
-the LSTM the segment starts from the recurrent state the acting saw before
-s_0, held constant (truncated backpropagation through time).
+same loss and gradient as keeping each acting step's graph, in one pass; and
+the convolutions, most of the forward pass, are not computed again: acting
+keeps their results and the update replays them. For the LSTM the segment
+starts from the recurrent state the acting saw before s_0, held constant
+(truncated backpropagation through time).
 """
 import chainer
 import numpy as np
@@ -123,6 +125,7 @@ class A3C:
         self.local_params[:] = shared_params
         self.grad = np.empty_like(self.local_params)
         self.states = None
+        self.kept = [[] for _ in range(t_max + 1)]  # per state: its convolutions' (columns, output)
         self.actions = np.zeros(t_max, np.int32)
         self.rewards = np.zeros(t_max, np.float32)
         self.n_steps = 0
@@ -138,8 +141,10 @@ class A3C:
             self.rewards[self.n_steps - 1] = reward
         if self.n_steps == self.t_max:
             self.update(bootstrap_state=state)
+        kept = self.kept[self.n_steps]
+        kept.clear()
         with chainer.no_backprop_mode():
-            pout, _, self.recurrent_state = self.model(phi(state[None]), self.recurrent_state)
+            pout, _, self.recurrent_state = self.model(phi(state[None]), self.recurrent_state, keep=kept)
         action = choose_action(pout.logits.array[0], self.rng)
         if self.states is None:
             self.states = np.empty((self.t_max + 1,) + state.shape, state.dtype)
@@ -165,8 +170,12 @@ class A3C:
         n = self.n_steps
         if bootstrap_state is not None:
             self.states[n] = bootstrap_state
+            self.kept[n].clear()
+            with chainer.no_backprop_mode():
+                self.model.head(phi(bootstrap_state[None]), keep=self.kept[n])
         n_inputs = n + (bootstrap_state is not None)
-        pout, values, _ = self.model(phi(self.states[:n_inputs]), self.segment_start_state)
+        pout, values, _ = self.model(phi(self.states[:n_inputs]), self.segment_start_state,
+                                     replay=stack_kept(self.kept[:n_inputs]))
         bootstrap_value = float(values.array[n, 0]) if bootstrap_state is not None else 0.0
         returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
         loss = a3c_loss(pout.logits, values, self.actions[:n], returns, self.beta, self.v_loss_coef)
@@ -181,6 +190,12 @@ class A3C:
 
         self.n_steps = 0
         self.segment_start_state = detach(self.recurrent_state)
+
+
+def stack_kept(kept):
+    """What acting kept of several states' convolutions, as one replay: per convolution, the
+    (column matrix, output) of all the states, stacked in order."""
+    return [tuple(np.concatenate(arrays) for arrays in zip(*layer)) for layer in zip(*kept)]
 
 
 def detach(recurrent_state):

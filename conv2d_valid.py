@@ -6,6 +6,10 @@ tensordot each time. This FunctionNode builds the (batch * out_h * out_w,
 in_channels * kh * kw) column matrix once with one strided copy, multiplies it
 once, and keeps it for the weight gradient. The results equal
 F.convolution_2d's (tests/test_conv2d_valid.py).
+
+The agent runs the same weights on each state twice: once to act, then in
+the update's batch. `keep` hands out a call's column matrix and output, and
+`replay` builds the update's graph from those instead of computing them again.
 """
 import chainer
 import numpy as np
@@ -14,11 +18,17 @@ from numpy.lib.stride_tricks import as_strided
 
 class Convolution2DValid(chainer.FunctionNode):
 
-    def __init__(self, stride):
+    def __init__(self, stride, replay=None):
         self.stride = stride
+        self.replay = replay
 
     def forward(self, inputs):
         x, W, b = inputs
+        if self.replay is not None:
+            self.col, y = self.replay
+            self.x_shape = x.shape
+            self.retain_inputs((1,))
+            return y,
         batch, channels, height, width = x.shape
         out_channels, _, kh, kw = W.shape
         s = self.stride
@@ -58,6 +68,15 @@ class Convolution2DValid(chainer.FunctionNode):
         return gx
 
 
-def convolution_2d_valid(x, W, b, stride):
-    """F.convolution_2d(x, W, b, stride, pad=0), faster on the CPU."""
-    return Convolution2DValid(stride).apply((x, W, b))[0]
+def convolution_2d_valid(x, W, b, stride, keep=None, replay=None):
+    """F.convolution_2d(x, W, b, stride, pad=0), faster on the CPU.
+
+    keep: a list to which this call appends its (column matrix, output).
+    replay: a (column matrix, output) pair that an earlier call with the same W
+    and b computed for x (kept rows stacked): no computing, just the graph.
+    """
+    node = Convolution2DValid(stride, replay)
+    y = node.apply((x, W, b))[0]
+    if keep is not None:
+        keep.append((node.col, y.array))
+    return y

@@ -22,8 +22,11 @@ class NIPSDQNHead(chainer.ChainList):
             L.Linear(2592, n_output_channels),
         )
 
-    def forward(self, x):
+    def forward(self, x, keep=None, replay=None):
+        """keep, replay: see convolution_2d_valid (replay holds one pair per convolution)."""
         conv1, conv2, fc = self
-        h = F.relu(convolution_2d_valid(x, conv1.W, conv1.b, conv1.stride[0]))
-        h = F.relu(convolution_2d_valid(h, conv2.W, conv2.b, conv2.stride[0]))
+        h = x
+        for i, conv in enumerate((conv1, conv2)):
+            h = F.relu(convolution_2d_valid(h, conv.W, conv.b, conv.stride[0], keep,
+                                            replay[i] if replay else None))
         return F.relu(fc(h))

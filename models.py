@@ -34,9 +34,9 @@ class A3CFF(chainer.ChainList):
         self.v = FCVFunction(self.head.n_output_channels)
         super().__init__(self.head, self.pi, self.v)
 
-    def forward(self, x, recurrent_state=None):
-        """pi(.|s), V(s) for a batch of states; no recurrent state."""
-        h = self.head(x)
+    def forward(self, x, recurrent_state=None, keep=None, replay=None):
+        """pi(.|s), V(s) for a batch of states; no recurrent state. keep, replay: see NIPSDQNHead."""
+        h = self.head(x, keep, replay)
         return self.pi(h), self.v(h), None
 
 
@@ -50,7 +50,7 @@ class A3CLSTM(chainer.ChainList):
         self.v = FCVFunction(self.head.n_output_channels)
         super().__init__(self.head, self.lstm, self.pi, self.v)
 
-    def forward(self, x, recurrent_state=None):
+    def forward(self, x, recurrent_state=None, keep=None, replay=None):
         """pi, V for a sequence of consecutive states of one episode (batch axis = time).
 
         recurrent_state is the LSTM's (c, h) before x[0], None at an episode's
@@ -58,7 +58,7 @@ class A3CLSTM(chainer.ChainList):
         LSTM's input weights and the heads run on the whole sequence at once;
         the recurrence runs as one node (lstm_sequence.py).
         """
-        upward = self.lstm.upward(self.head(x))  # the input's share of the gates, for every step at once
+        upward = self.lstm.upward(self.head(x, keep, replay))  # the input's share of the gates, for every step at once
         if recurrent_state is None:
             zeros = np.zeros((1, self.lstm.state_size), np.float32)
             recurrent_state = (zeros, zeros)

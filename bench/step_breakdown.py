@@ -2,8 +2,10 @@
 
 usage: .venv/bin/python bench/step_breakdown.py [--use-lstm]
 
-Times (ms) the environment step, the acting forward pass, the update's
-forward / loss / backward over a t_max segment (plus the bootstrap state),
+Times (ms) the environment step, the acting forward pass, the bootstrap
+state's convolutions, the update's forward (computing its convolutions, and
+replaying what acting kept of them, as the agent does) / loss / backward over
+a t_max segment (plus the bootstrap state),
 the optimizer step on the flat vectors, the gradient gather and the parameter
 copy, then a whole agent step as the worker runs it. Per-update parts are
 also shown per step (divided by t_max).
@@ -21,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import chainer  # noqa: E402
 import numpy as np  # noqa: E402
 
-from a3c import A3C, a3c_loss  # noqa: E402
+from a3c import A3C, a3c_loss, stack_kept  # noqa: E402
 from ale import ALE, resolve_rom  # noqa: E402
 from async_util import bind_parameters, gather_gradients, n_parameters, weight_mask  # noqa: E402
 from models import make_model, phi  # noqa: E402
@@ -63,9 +65,21 @@ def main():
 
     def act_forward():
         with chainer.no_backprop_mode():
-            model(phi(states[:1]), None)
+            model(phi(states[:1]), None, keep=[])
+
+    def bootstrap_convolutions():
+        with chainer.no_backprop_mode():
+            model.head(phi(states[:1]), keep=[])
+
+    kept = [[] for _ in states]  # what acting keeps of each state's convolutions
+    with chainer.no_backprop_mode():
+        for state, state_kept in zip(states, kept):
+            model(phi(state[None]), None, keep=state_kept)
 
     def forward():
+        return model(phi(states), None, replay=stack_kept(kept))
+
+    def forward_computing_everything():
         return model(phi(states), None)
 
     def loss():
@@ -80,7 +94,10 @@ def main():
     parts = [
         ('environment step', 1, milliseconds(env_step, 2000)),
         ('acting forward (batch 1, no graph)', 1, milliseconds(act_forward, 500)),
-        (f'update forward (batch {T_MAX + 1})', T_MAX, milliseconds(forward, 200)),
+        ('bootstrap state\'s convolutions (batch 1)', T_MAX, milliseconds(bootstrap_convolutions, 200)),
+        (f'update forward (batch {T_MAX + 1}), computing the convolutions', T_MAX,
+         milliseconds(forward_computing_everything, 200)),
+        (f'update forward (batch {T_MAX + 1}), convolutions replayed', T_MAX, milliseconds(forward, 200)),
         ('update forward + loss', T_MAX, milliseconds(loss, 200)),
         ('update forward + loss + backward', T_MAX, milliseconds(backward, 200)),
         ('gradient gather into the flat vector', T_MAX, milliseconds(lambda: gather_gradients(model, agent.grad), 200)),
