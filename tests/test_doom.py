@@ -4,6 +4,7 @@ vizdoom is optional: without it these tests are skipped (make setup-doom install
 """
 import os
 import shutil
+import signal
 import tempfile
 
 import cv2
@@ -159,3 +160,20 @@ def test_doom_scripts_say_how_to_install_vizdoom_when_it_is_missing(tmp_path):
         assert_usage_error(run_script(script, '2', 'basic', env=env), 'needs the vizdoom package', 'make setup-doom')
     atari = run_script('demo_a3c_ale.py', '--help', env=env)
     assert atari.returncode == 0 and 'ROM' in atari.stdout.upper()
+
+
+def test_ctrl_c_then_resume_a_doom_run_to_the_end(tmp_path):
+    from test_reliability import SHORT_RUN, killed_at_exit, score_steps, signal_and_wait, start_training, wait_for
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'basic', *SHORT_RUN, script='a3c_doom.py')
+    with killed_at_exit(proc):
+        wait_for(lambda: score_steps(outdir) if (outdir / 'scores.txt').exists() else False)
+        _, stderr = signal_and_wait(proc, proc.pid, signal.SIGINT)
+    assert proc.returncode == 130, stderr
+    assert f'--resume {outdir}' in stderr
+    assert_usage_error(run_script('a3c_ale.py', '--resume', str(outdir)), 'not a run of this trainer')
+    result = run_script('a3c_doom.py', '--resume', str(outdir))
+    assert result.returncode == 0, result.stderr
+    assert score_steps(outdir) == [1000, 2000, 3000, 4000, 5000, 6000]
+    assert (outdir / '6000_finish.h5').is_file()
+    assert processes_in_group(result.pid) == []

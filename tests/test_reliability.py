@@ -18,8 +18,8 @@ SHORT_RUN = ['--steps', '6000', '--eval-frequency', '1000', '--eval-n-runs', '1'
              '--checkpoint-frequency', '1000', '--progress-interval', '1']
 
 
-def start_training(outdir, *argv):
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, 'a3c_ale.py'), *argv, '--outdir', str(outdir)],
+def start_training(outdir, *argv, script='a3c_ale.py'):
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, script), *argv, '--outdir', str(outdir)],
                             cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
 
