@@ -13,14 +13,10 @@ for _variable in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
 import sys  # noqa: E402
 
 import train_command  # noqa: E402
-from errors import UsageError, exit_with_usage_error  # noqa: E402
+from doom_env import DOOM  # noqa: E402
 
 
 def main(argv=None):
-    try:
-        from doom_env import DOOM
-    except UsageError as error:  # vizdoom is not installed
-        exit_with_usage_error('a3c_doom.py', error)
     return train_command.main('a3c_doom.py', DOOM, argv)
 
 

@@ -9,14 +9,10 @@ os.environ['OMP_NUM_THREADS'] = '1'
 import sys  # noqa: E402
 
 import demo_command  # noqa: E402
-from errors import UsageError, exit_with_usage_error  # noqa: E402
+from doom_env import DOOM  # noqa: E402
 
 
 def main(argv=None):
-    try:
-        from doom_env import DOOM
-    except UsageError as error:  # vizdoom is not installed
-        exit_with_usage_error('demo_a3c_doom.py', error)
     return demo_command.main('demo_a3c_doom.py', DOOM, argv)
 
 

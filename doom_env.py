@@ -12,8 +12,9 @@ clipped to [-1, 1]); in evaluation an episode's score is the scenario's own
 total reward. A scenario without a timeout is capped at 30 minutes of game
 time, as Atari episodes are.
 
-vizdoom is an optional dependency (requirements-doom.txt); importing this
-module without it raises a UsageError that says how to install it.
+vizdoom is an optional dependency (requirements-doom.txt): without it this
+module still imports (the scripts' --help works), and naming a scenario raises
+a UsageError that says how to install it.
 """
 import difflib
 import os
@@ -28,8 +29,7 @@ from errors import UsageError, positive_float
 try:
     import vizdoom
 except ImportError:
-    raise UsageError('the ViZDoom environment needs the vizdoom package: '
-                     'run `make setup-doom` (or `.venv/bin/pip install -r requirements-doom.txt`)') from None
+    vizdoom = None
 
 cv2.setNumThreads(1)
 
@@ -39,6 +39,12 @@ MAX_EPISODE_TICS = 30 * 60 * TICS_PER_SECOND
 DEFAULT_REWARD_SCALE = 0.01
 SCREEN_SIZE = 84
 N_STACKED_FRAMES = 4
+
+
+def require_vizdoom():
+    if vizdoom is None:
+        raise UsageError('the ViZDoom environment needs the vizdoom package: '
+                         'run `make setup-doom` (or `.venv/bin/pip install -r requirements-doom.txt`)')
 
 
 def scenario_names():
@@ -53,6 +59,7 @@ def scenario_names():
 
 def resolve_scenario(scenario):
     """Return the .cfg file for a bundled scenario name ('basic', 'defend_the_center') or a path."""
+    require_vizdoom()
     if os.path.isdir(scenario):
         raise UsageError(f'scenario {scenario!r} is a directory; give a .cfg file or a scenario name such as basic')
     if os.path.isfile(scenario):
@@ -82,6 +89,7 @@ class DoomEnv:
 
     def __init__(self, config_path, seed, train=True, use_sdl=False, record_screen_dir=None,
                  reward_scale=DEFAULT_REWARD_SCALE):
+        require_vizdoom()
         self.train = train
         self.reward_scale = reward_scale
         self.record_screen_dir = record_screen_dir
@@ -154,7 +162,7 @@ class DoomEnv:
 
 DOOM = EnvironmentKind(
     name='ViZDoom', argument='scenario',
-    argument_help=f'bundled ViZDoom scenario ({", ".join(scenario_names())}) or path to a .cfg file',
+    argument_help='bundled ViZDoom scenario (basic, defend_the_center, health_gathering, ...) or path to a .cfg file',
     resolve=resolve_scenario, short_name=scenario_name,
     open=DoomEnv,
     steps_per_second=TICS_PER_SECOND / FRAME_SKIP,
