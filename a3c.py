@@ -16,8 +16,9 @@ Acting needs no gradient, so it runs without a graph; the update runs the
 local model once more on the whole segment (plus s_n for the bootstrap) as one
 batch. The local parameters do not change inside a segment, so this gives the
 same loss and gradient as keeping each acting step's graph, in one pass; and
-the convolutions, most of the forward pass, are not computed again: acting
-keeps their results and the update replays them. For the LSTM the segment
+the torso's layers (two convolutions and the fully connected layer), nearly
+all of the forward pass, are not computed again: acting keeps their results
+and the update replays them. For the LSTM the segment
 starts from the recurrent state the acting saw before s_0, held constant
 (truncated backpropagation through time).
 """
@@ -125,7 +126,7 @@ class A3C:
         self.local_params[:] = shared_params
         self.grad = np.empty_like(self.local_params)
         self.states = None
-        self.kept = [[] for _ in range(t_max + 1)]  # per state: its convolutions' (columns, output)
+        self.kept = [[] for _ in range(t_max + 1)]  # per state: what its torso's layers kept
         self.actions = np.zeros(t_max, np.int32)
         self.rewards = np.zeros(t_max, np.float32)
         self.n_steps = 0
@@ -172,7 +173,7 @@ class A3C:
             self.states[n] = bootstrap_state
             self.kept[n].clear()
             with chainer.no_backprop_mode():
-                self.model.head(phi(bootstrap_state[None]), keep=self.kept[n])
+                self.model.head(phi(bootstrap_state[None]), keep=self.kept[n])  # with the acting parameters
         n_inputs = n + (bootstrap_state is not None)
         pout, values, _ = self.model(phi(self.states[:n_inputs]), self.segment_start_state,
                                      replay=stack_kept(self.kept[:n_inputs]))
@@ -193,8 +194,8 @@ class A3C:
 
 
 def stack_kept(kept):
-    """What acting kept of several states' convolutions, as one replay: per convolution, the
-    (column matrix, output) of all the states, stacked in order."""
+    """What acting kept of several states' torso layers, as one replay: per layer, what each
+    state kept (column matrix and output, or output), stacked in order."""
     return [tuple(np.concatenate(arrays) for arrays in zip(*layer)) for layer in zip(*kept)]
 
 

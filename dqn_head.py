@@ -4,14 +4,15 @@ import chainer.functions as F
 import chainer.links as L
 
 from conv2d_valid import convolution_2d_valid
+from linear import linear
 
 
 class NIPSDQNHead(chainer.ChainList):
     """conv 16x8x8 stride 4, conv 32x4x4 stride 2, fully connected 2592 -> 256, all ReLU.
 
-    The convolutions are Chainer links (their weights and file layout are
-    Chainer's) applied with convolution_2d_valid, which computes the same
-    function faster on the CPU.
+    The layers are Chainer links (their weights and file layout are Chainer's)
+    applied with convolution_2d_valid and linear, which compute the same
+    functions faster on the CPU.
     """
 
     def __init__(self, n_input_channels=4, n_output_channels=256):
@@ -23,10 +24,9 @@ class NIPSDQNHead(chainer.ChainList):
         )
 
     def forward(self, x, keep=None, replay=None):
-        """keep, replay: see convolution_2d_valid (replay holds one pair per convolution)."""
+        """keep, replay: see convolution_2d_valid and linear (replay holds one tuple per layer)."""
         conv1, conv2, fc = self
-        h = x
-        for i, conv in enumerate((conv1, conv2)):
-            h = F.relu(convolution_2d_valid(h, conv.W, conv.b, conv.stride[0], keep,
-                                            replay[i] if replay else None))
-        return F.relu(fc(h))
+        replay = replay or (None, None, None)
+        h = F.relu(convolution_2d_valid(x, conv1.W, conv1.b, conv1.stride[0], keep, replay[0]))
+        h = F.relu(convolution_2d_valid(h, conv2.W, conv2.b, conv2.stride[0], keep, replay[1]))
+        return F.relu(linear(h, fc.W, fc.b, keep, replay[2]))

@@ -3,8 +3,8 @@
 usage: .venv/bin/python bench/step_breakdown.py [--use-lstm]
 
 Times (ms) the environment step, the acting forward pass, the bootstrap
-state's convolutions, the update's forward (computing its convolutions, and
-replaying what acting kept of them, as the agent does) / loss / backward over
+state's torso, the update's forward (computing its torso, and replaying what
+acting kept of it, as the agent does) / loss / backward over
 a t_max segment (plus the bootstrap state),
 the optimizer step on the flat vectors, the gradient gather and the parameter
 copy, then a whole agent step as the worker runs it. Per-update parts are
@@ -67,11 +67,11 @@ def main():
         with chainer.no_backprop_mode():
             model(phi(states[:1]), None, keep=[])
 
-    def bootstrap_convolutions():
+    def bootstrap_torso():
         with chainer.no_backprop_mode():
             model.head(phi(states[:1]), keep=[])
 
-    kept = [[] for _ in states]  # what acting keeps of each state's convolutions
+    kept = [[] for _ in states]  # what acting keeps of each state's torso layers
     with chainer.no_backprop_mode():
         for state, state_kept in zip(states, kept):
             model(phi(state[None]), None, keep=state_kept)
@@ -94,10 +94,10 @@ def main():
     parts = [
         ('environment step', 1, milliseconds(env_step, 2000)),
         ('acting forward (batch 1, no graph)', 1, milliseconds(act_forward, 500)),
-        ('bootstrap state\'s convolutions (batch 1)', T_MAX, milliseconds(bootstrap_convolutions, 200)),
-        (f'update forward (batch {T_MAX + 1}), computing the convolutions', T_MAX,
+        ('bootstrap state\'s torso (batch 1)', T_MAX, milliseconds(bootstrap_torso, 200)),
+        (f'update forward (batch {T_MAX + 1}), computing the torso', T_MAX,
          milliseconds(forward_computing_everything, 200)),
-        (f'update forward (batch {T_MAX + 1}), convolutions replayed', T_MAX, milliseconds(forward, 200)),
+        (f'update forward (batch {T_MAX + 1}), torso replayed', T_MAX, milliseconds(forward, 200)),
         ('update forward + loss', T_MAX, milliseconds(loss, 200)),
         ('update forward + loss + backward', T_MAX, milliseconds(backward, 200)),
         ('gradient gather into the flat vector', T_MAX, milliseconds(lambda: gather_gradients(model, agent.grad), 200)),

@@ -1,0 +1,67 @@
+"""The torso's layers (convolution_2d_valid, linear) equal Chainer's, forward and backward, and
+replaying what acting kept gives the same graph as computing it again."""
+import chainer
+import chainer.functions as F
+import numpy as np
+import pytest
+
+from a3c import stack_kept
+from conv2d_valid import convolution_2d_valid
+from dqn_head import NIPSDQNHead
+from linear import linear
+
+
+@pytest.mark.parametrize('batch, channels, size, out_channels, kernel, stride', [
+    (6, 4, 84, 16, 8, 4),   # conv1 on an update's segment
+    (1, 4, 84, 16, 8, 4),   # conv1 when acting
+    (5, 16, 20, 32, 4, 2),  # conv2
+    (2, 3, 11, 5, 3, 2),    # a size where the stride leaves pixels unused
+])
+def test_convolution_2d_valid_matches_chainer(batch, channels, size, out_channels, kernel, stride):
+    rng = np.random.RandomState(0)
+    x = rng.rand(batch, channels, size, size).astype(np.float32)
+    W = (0.1 * rng.randn(out_channels, channels, kernel, kernel)).astype(np.float32)
+    b = rng.randn(out_channels).astype(np.float32)
+    assert_same_function(lambda x, W, b: F.convolution_2d(x, W, b, stride=stride),
+                         lambda x, W, b: convolution_2d_valid(x, W, b, stride), x, W, b)
+
+
+@pytest.mark.parametrize('batch', [1, 6])
+def test_linear_matches_chainer(batch):
+    rng = np.random.RandomState(0)
+    x = rng.rand(batch, 32, 9, 9).astype(np.float32)  # conv2's output, flattened by the layer
+    W = (0.1 * rng.randn(256, 2592)).astype(np.float32)
+    b = rng.randn(256).astype(np.float32)
+    assert_same_function(F.linear, linear, x, W, b)
+
+
+def assert_same_function(chainers_function, ours, x, W, b):
+    results = []
+    for function in (chainers_function, ours):
+        variables = [chainer.Variable(array.copy()) for array in (x, W, b)]
+        y = function(*variables)
+        weights = np.random.RandomState(1).randn(*y.shape).astype(np.float32)
+        F.sum(y * weights).backward()
+        results.append([y.array] + [variable.grad for variable in variables])
+    for name, theirs, mine in zip(('y', 'gx', 'gW', 'gb'), *results):
+        assert mine.shape == theirs.shape, name
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_replaying_the_kept_layers_gives_the_computed_outputs_and_gradients():
+    rng = np.random.RandomState(0)
+    head = NIPSDQNHead()
+    x = rng.rand(6, 4, 84, 84).astype(np.float32)
+    kept = [[] for _ in x]
+    with chainer.no_backprop_mode():
+        for row, row_kept in zip(x, kept):  # one state at a time, as acting does
+            head(row[None], keep=row_kept)
+    assert [len(row_kept) for row_kept in kept] == [3] * 6  # two convolutions and the linear layer
+    results = []
+    for replay in (None, stack_kept(kept)):
+        head.cleargrads()
+        h = head(x, replay=replay)
+        F.sum(h * np.random.RandomState(1).randn(*h.shape).astype(np.float32)).backward()
+        results.append([h.array] + [param.grad.copy() for param in head.params()])
+    for computed, replayed in zip(*results):
+        np.testing.assert_allclose(replayed, computed, rtol=1e-4, atol=1e-5)
