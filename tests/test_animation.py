@@ -1,6 +1,5 @@
 """Animations: the GIF writer, and the demo's --gif."""
 import numpy as np
-import pytest
 from PIL import Image
 
 from animation import GifRecorder, frame_durations
