@@ -5,6 +5,6 @@
 #
 # usage: bench/learn_doom_basic.sh [RUN_DIR]      default RUN_DIR: trained_model/doom_basic/run
 # Resumes RUN_DIR if it holds a checkpoint (see bench/learn_until.sh).
-exec "$(dirname "$0")/learn_until.sh" "${TARGET:-50}" "${1:-trained_model/doom_basic/run}" \
+exec "$(dirname "$0")/learn_until.sh" "mean=${TARGET:-50}" "${1:-trained_model/doom_basic/run}" \
     "A3C FF, ViZDoom basic, 2 processes" \
     a3c_doom.py 2 basic --seed 0 --steps 2000000 --eval-frequency 50000 --keep-checkpoints 2

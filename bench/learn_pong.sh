@@ -4,6 +4,6 @@
 #
 # usage: bench/learn_pong.sh [RUN_DIR]      default RUN_DIR: trained_model/pong_ff/run
 # Starts the run, or resumes it if RUN_DIR already holds a checkpoint (see bench/learn_until.sh).
-exec "$(dirname "$0")/learn_until.sh" "${TARGET:-15}" "${1:-trained_model/pong_ff/run}" \
+exec "$(dirname "$0")/learn_until.sh" "mean=${TARGET:-15}" "${1:-trained_model/pong_ff/run}" \
     "A3C FF, Pong, 2 processes" \
     a3c_ale.py 2 pong --seed 0 --keep-checkpoints 2
