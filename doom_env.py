@@ -5,8 +5,8 @@ the episode timeout; we keep all of those. One agent step presses one of the
 available buttons for 4 tics (ViZDoom repeats it and sums the rewards). The
 observation is the screen in grayscale, resized to 84x84 (bilinear), stacked
 with the three previous observations (zeros after a reset). The screen is
-rendered at 160x120 instead of the scenario's resolution, which halves the
-emulator's time and loses nothing at 84x84. In training the rewards are
+rendered at 160x120 instead of the scenario's resolution: less for the
+emulator to render, and nothing lost at 84x84. In training the rewards are
 multiplied by --reward-scale (Doom's rewards are in the hundreds; Atari's are
 clipped to [-1, 1]); in evaluation an episode's score is the scenario's own
 total reward. A scenario without a timeout is capped at 30 minutes of game
