@@ -5,7 +5,6 @@ import chainer
 import numpy as np
 
 from animation import GifRecorder
-from environment_kind import check_display
 from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_float, positive_int
 from evaluation import run_episode, summarize
 from models import load_model
@@ -42,8 +41,6 @@ def check_new_file(path, option):
 def main(script, kind, argv=None):
     args = parse_args(kind, argv)
     try:
-        if args.use_sdl:
-            check_display()
         if args.gif is not None:
             check_new_file(args.gif, '--gif')
         env = kind.open(kind.resolve(getattr(args, kind.argument)), args.seed, train=False, use_sdl=args.use_sdl,
