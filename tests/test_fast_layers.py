@@ -11,28 +11,35 @@ from dqn_head import NIPSDQNHead
 from linear import linear
 
 
+@pytest.mark.parametrize('relu', [False, True])
 @pytest.mark.parametrize('batch, channels, size, out_channels, kernel, stride', [
     (6, 4, 84, 16, 8, 4),   # conv1 on an update's segment
     (1, 4, 84, 16, 8, 4),   # conv1 when acting
     (5, 16, 20, 32, 4, 2),  # conv2
-    (2, 3, 11, 5, 3, 2),    # a size where the stride leaves pixels unused
+    (2, 3, 11, 5, 3, 2),    # a kernel that is not a multiple of the stride: zero-padded
+    (2, 3, 13, 5, 4, 2),    # a size where the stride leaves pixels unused
+    (1, 2, 9, 3, 3, 3),     # kernel = stride: the blocks are the windows
 ])
-def test_convolution_2d_valid_matches_chainer(batch, channels, size, out_channels, kernel, stride):
+def test_convolution_2d_valid_matches_chainer(batch, channels, size, out_channels, kernel, stride, relu):
     rng = np.random.RandomState(0)
     x = rng.rand(batch, channels, size, size).astype(np.float32)
     W = (0.1 * rng.randn(out_channels, channels, kernel, kernel)).astype(np.float32)
-    b = rng.randn(out_channels).astype(np.float32)
-    assert_same_function(lambda x, W, b: F.convolution_2d(x, W, b, stride=stride),
-                         lambda x, W, b: convolution_2d_valid(x, W, b, stride), x, W, b)
+    b = (0.1 * rng.randn(out_channels)).astype(np.float32)  # some outputs on each side of ReLU's 0
+    activation = F.relu if relu else F.identity
+    assert_same_function(lambda x, W, b: activation(F.convolution_2d(x, W, b, stride=stride)),
+                         lambda x, W, b: convolution_2d_valid(x, W, b, stride, relu=relu), x, W, b)
 
 
+@pytest.mark.parametrize('relu', [False, True])
 @pytest.mark.parametrize('batch', [1, 6])
-def test_linear_matches_chainer(batch):
+def test_linear_matches_chainer(batch, relu):
     rng = np.random.RandomState(0)
-    x = rng.rand(batch, 32, 9, 9).astype(np.float32)  # conv2's output, flattened by the layer
-    W = (0.1 * rng.randn(256, 2592)).astype(np.float32)
-    b = rng.randn(256).astype(np.float32)
-    assert_same_function(F.linear, linear, x, W, b)
+    x = rng.rand(batch, 32, 9, 9).astype(np.float32) - 0.5  # conv2's output, flattened by the layer
+    W = (0.01 * rng.randn(256, 2592)).astype(np.float32)
+    b = (0.1 * rng.randn(256)).astype(np.float32)
+    activation = F.relu if relu else F.identity
+    assert_same_function(lambda x, W, b: activation(F.linear(x, W, b)),
+                         lambda x, W, b: linear(x, W, b, relu=relu), x, W, b)
 
 
 def assert_same_function(chainers_function, ours, x, W, b):
@@ -45,6 +52,7 @@ def assert_same_function(chainers_function, ours, x, W, b):
         results.append([y.array] + [variable.grad for variable in variables])
     for name, theirs, mine in zip(('y', 'gx', 'gW', 'gb'), *results):
         assert mine.shape == theirs.shape, name
+        assert np.any(mine != 0), name  # ReLU has not cut everything
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-4, err_msg=name)
 
 
