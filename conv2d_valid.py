@@ -22,6 +22,8 @@ import functools
 import chainer
 import numpy as np
 
+from apply_node import apply_node
+
 
 class Convolution2DValid(chainer.FunctionNode):
 
@@ -133,7 +135,7 @@ def convolution_2d_valid(x, W, b, stride, relu=False, keep=None, replay=None):
     relu computed for x (kept rows stacked): no computing, just the graph.
     """
     node = Convolution2DValid(stride, relu, replay)
-    y = node.apply((x, W, b))[0]
+    y = apply_node(node, (x, W, b))[0]
     if keep is not None:
         keep.append((node.blocks, y.array))
     return y

@@ -1,14 +1,15 @@
 """A fully connected layer (optionally followed by ReLU) as one FunctionNode, for the A3C torso's
-2592 -> 256 layer.
+2592 -> 256 layer, the LSTM's input weights and the policy and value heads.
 
 F.linear computes x W^T; for the batches A3C uses (1 to t_max + 1 rows) the
-product W x^T is faster on the CPU, and
-like convolution_2d_valid it can replay an output that acting computed with
+product W x^T is faster on the CPU, and like convolution_2d_valid it can replay an output that acting computed with
 the same weights instead of computing it again. The results equal F.linear's
 (tests/test_fast_layers.py); with relu=True the ReLU is in the same node.
 """
 import chainer
 import numpy as np
+
+from apply_node import apply_node
 
 
 class Linear(chainer.FunctionNode):
@@ -54,7 +55,7 @@ def linear(x, W, b, relu=False, keep=None, replay=None):
     keep: a list to which this call appends its (output,). replay: such a tuple,
     computed earlier for x with the same W, b and relu: no computing, just the graph.
     """
-    y = Linear(relu, replay).apply((x, W, b))[0]
+    y = apply_node(Linear(relu, replay), (x, W, b))[0]
     if keep is not None:
         keep.append((y.array,))
     return y

@@ -17,6 +17,8 @@ Its outputs and gradients equal those of the step-by-step F.lstm graph
 import chainer
 import numpy as np
 
+from apply_node import apply_node
+
 
 def _sigmoid(x):
     return 0.5 * np.tanh(0.5 * x) + 0.5
@@ -71,4 +73,4 @@ class LSTMSequence(chainer.FunctionNode):
 
 def lstm_sequence(upward, lateral_W, c, h):
     """Run the LSTM over a sequence; return (h for every step, final c, final h)."""
-    return LSTMSequence().apply((upward, lateral_W, c, h))
+    return apply_node(LSTMSequence(), (upward, lateral_W, c, h))

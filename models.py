@@ -15,6 +15,7 @@ import numpy as np
 from dqn_head import NIPSDQNHead
 from errors import UsageError
 from init_like_torch import init_like_torch
+from linear import linear
 from lstm_sequence import lstm_sequence
 from policy import FCSoftmaxPolicy
 from v_function import FCVFunction
@@ -58,7 +59,8 @@ class A3CLSTM(chainer.ChainList):
         LSTM's input weights and the heads run on the whole sequence at once;
         the recurrence runs as one node (lstm_sequence.py).
         """
-        upward = self.lstm.upward(self.head(x, keep, replay))  # the input's share of the gates, for every step at once
+        # the input's share of the gates, for every step at once
+        upward = linear(self.head(x, keep, replay), self.lstm.upward.W, self.lstm.upward.b)
         if recurrent_state is None:
             zeros = np.zeros((1, self.lstm.state_size), np.float32)
             recurrent_state = (zeros, zeros)

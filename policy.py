@@ -5,6 +5,8 @@ import chainer.links as L
 import numpy as np
 from cached_property import cached_property
 
+from linear import linear
+
 
 class FCSoftmaxPolicy(chainer.ChainList):
 
@@ -12,7 +14,7 @@ class FCSoftmaxPolicy(chainer.ChainList):
         super().__init__(L.Linear(n_input_channels, n_actions))
 
     def forward(self, h):
-        return SoftmaxPolicyOutput(self[0](h))
+        return SoftmaxPolicyOutput(linear(h, self[0].W, self[0].b))
 
 
 class SoftmaxPolicyOutput:
