@@ -73,3 +73,21 @@ def test_replaying_the_kept_layers_gives_the_computed_outputs_and_gradients():
         results.append([h.array] + [param.grad.copy() for param in head.params()])
     for computed, replayed in zip(*results):
         np.testing.assert_allclose(replayed, computed, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('use_lstm', [False, True])
+def test_acting_without_a_graph_gives_the_graphs_outputs(use_lstm):
+    from models import make_model
+    rng = np.random.RandomState(0)
+    model = make_model(6, use_lstm, rng)
+    x = rng.rand(3, 4, 84, 84).astype(np.float32)
+    pout, values, recurrent = model(x, None)
+    assert pout.logits.creator is not None  # a graph was built
+    with chainer.no_backprop_mode():
+        pout_acting, values_acting, recurrent_acting = model(x, None)
+    assert pout_acting.logits.creator is None and values_acting.creator is None  # none was
+    np.testing.assert_array_equal(pout_acting.logits.array, pout.logits.array)
+    np.testing.assert_array_equal(values_acting.array, values.array)
+    if use_lstm:
+        for acting, graph in zip(recurrent_acting, recurrent):
+            np.testing.assert_array_equal(acting.array, graph.array)
