@@ -18,6 +18,7 @@ the update's batch. `keep` hands out a call's blocks and output, and `replay`
 builds the update's graph from those instead of computing them again.
 """
 import functools
+import itertools
 
 import chainer
 import numpy as np
@@ -50,7 +51,7 @@ class Convolution2DValid(chainer.FunctionNode):
         products = block_kernels(W, s, m) @ self.blocks.T
         products = products.reshape(m, m, len(W), len(x), out_h + m - 1, out_w + m - 1)
         y = products[0, 0, :, :, :out_h, :out_w] + b[:, None, None, None]
-        for i, j in np.ndindex(m, m):
+        for i, j in itertools.product(range(m), repeat=2):
             if i or j:
                 y += products[i, j, :, :, i:i + out_h, j:j + out_w]
         if self.relu:
@@ -67,7 +68,7 @@ class Convolution2DValid(chainer.FunctionNode):
         m = -(-k // s)
         # The output gradient at each block offset, in the products' order.
         g_products = np.zeros((m, m, out_channels, batch, out_h + m - 1, out_w + m - 1), gy.dtype)
-        for i, j in np.ndindex(m, m):
+        for i, j in itertools.product(range(m), repeat=2):
             g_products[i, j, :, :, i:i + out_h, j:j + out_w] = gy.transpose(1, 0, 2, 3)
         g_products = g_products.reshape(m * m * out_channels, -1)
         gx = gW = gb = None
