@@ -2,7 +2,7 @@
 
 A kernel of k = m * s pixels moved with stride s is an m x m kernel moved with
 stride 1 over the image cut into s x s blocks ("space to depth"). So instead of
-Chainer's column matrix, which copies every pixel (k/s)^2 times (16 times for
+Chainer's column matrix, which copies every pixel (k/s)^2 times (4 times for
 both of the torso's convolutions), this FunctionNode copies the image once into
 blocks, (batch * blocks_h * blocks_w, channels * s * s), multiplies all m x m
 block kernels by that at once, and adds the m * m products shifted by their
