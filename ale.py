@@ -1,9 +1,9 @@
 """The Atari environment with the paper's preprocessing, on ale-py.
 
 One agent step repeats the action 4 times and sums the rewards. The observation
-is the pixel-wise max of the last two of those frames, in grayscale, resized to
-84x84 (bilinear), stacked with the three previous observations (zeros after a
-reset). Every episode starts with 0-30 random no-ops and is capped at 108,000
+is the pixel-wise max of the last two of those frames in colour, then its
+luminance (ALE's own weights), resized to 84x84 (bilinear), stacked with the
+three previous observations (zeros after a reset). Every episode starts with 0-30 random no-ops and is capped at 108,000
 frames. In training a lost life ends the episode (the game goes on from where
 it stands at the next reset) and rewards are clipped to [-1, 1]; in evaluation
 an episode is a whole game with its real score.
@@ -29,6 +29,8 @@ MAX_NOOPS = 30
 MAX_EPISODE_FRAMES = 108_000
 SCREEN_SIZE = 84
 N_STACKED_FRAMES = 4
+# ALE's getScreenGrayscale weights (the original swapped green's and blue's, its issue #24).
+LUMINANCE_WEIGHTS = np.array([[0.2989, 0.5870, 0.1140]])
 
 
 def game_ids():
@@ -88,10 +90,11 @@ class ALE:
         self.ale.loadROM(rom_path)
         self.legal_actions = self.ale.getMinimalActionSet()
         height, width = self.ale.getScreenDims()
-        # The last two raw frames of a step, written alternately (the newest at _newest).
-        self._frames = np.zeros((2, height, width), np.uint8)
+        # The last two RGB frames of a step, written alternately (the newest at _newest).
+        self._frames = np.zeros((2, height, width, 3), np.uint8)
         self._newest = 0
-        self._max_frame = np.zeros((height, width), np.uint8)
+        self._max_frame = np.zeros((height, width, 3), np.uint8)
+        self._luminance = np.zeros((height, width), np.uint8)
         self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
         self._truncated = False
         self.reset()
@@ -126,7 +129,9 @@ class ALE:
         for repeat in range(FRAME_SKIP):
             reward += self.ale.act(ale_action)
             self.episode_frames += 1
-            life_lost = self.train and self.ale.lives() < self.lives
+            lives = self.ale.lives()
+            life_lost = self.train and lives < self.lives
+            self.lives = lives  # re-read every frame, as the original: a bonus life raises it
             self._truncated = self.episode_frames >= self.max_episode_frames
             done = self.ale.game_over() or life_lost or self._truncated
             if repeat >= FRAME_SKIP - 2 or done:
@@ -146,12 +151,14 @@ class ALE:
 
     def _capture_frame(self):
         self._newest = 1 - self._newest
-        self.ale.getScreenGrayscale(self._frames[self._newest])
+        self.ale.getScreenRGB(self._frames[self._newest])
 
     def _push_observation(self):
+        """The paper's order: the max of the two RGB frames, then luminance, then resize."""
         np.maximum(self._frames[0], self._frames[1], out=self._max_frame)
+        cv2.transform(self._max_frame, LUMINANCE_WEIGHTS, dst=self._luminance)
         self.state[:-1] = self.state[1:]
-        cv2.resize(self._max_frame, (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
+        cv2.resize(self._luminance, (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
                    interpolation=cv2.INTER_LINEAR)
 
 

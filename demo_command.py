@@ -8,6 +8,7 @@ from animation import GifRecorder
 from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_float, positive_int
 from evaluation import run_episode, summarize
 from models import load_model
+from seeding import independent_seeds
 
 
 def parse_args(kind, argv=None):
@@ -38,18 +39,25 @@ def check_new_file(path, option):
         raise UsageError(f'the directory of {option} {path!r} does not exist; create it or give another path')
 
 
+def open_player(kind, args):
+    """The environment, the model and the action sampler's generator: the environment's random
+    starts and the sampled actions draw from two streams derived from --seed."""
+    env_seed, action_seed = independent_seeds(2, args.seed)
+    env = kind.open(kind.resolve(getattr(args, kind.argument)), env_seed, train=False, use_sdl=args.use_sdl,
+                    record_screen_dir=args.record_screen_dir)
+    model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm)
+    return env, model, np.random.RandomState(action_seed)
+
+
 def main(script, kind, argv=None):
     args = parse_args(kind, argv)
     try:
         if args.gif is not None:
             check_new_file(args.gif, '--gif')
-        env = kind.open(kind.resolve(getattr(args, kind.argument)), args.seed, train=False, use_sdl=args.use_sdl,
-                        record_screen_dir=args.record_screen_dir)
-        model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm)
+        env, model, rng = open_player(kind, args)
     except UsageError as error:
         exit_with_usage_error(script, error)
     chainer.config.type_check = False
-    rng = np.random.RandomState(args.seed)
     scores = []
     for run in range(args.n_runs):
         recorder = GifRecorder(args.gif, kind.steps_per_second, args.gif_speedup) if args.gif and run == 0 else None

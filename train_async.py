@@ -31,15 +31,16 @@ from evaluation import eval_performance
 from models import make_model, save_model
 from rmsprop_async import RMSpropAsync
 from run_dir import append_score, rewind_scores, start_scores, unique_path
+from seeding import independent_seeds
 
 WORKER_STOP_TIMEOUT = 10.0
 
 
 def worker_seeds(seed, process_idx, start_step):
-    """Independent seeds for a worker's environment, agent and evaluation (the original gave
+    """Independent seeds for a worker's training environment, its agent's action sampling, its
+    evaluation environment (no-op starts) and its evaluation's action sampling (the original gave
     every worker the same seed); a resumed run draws new ones."""
-    children = np.random.SeedSequence([seed, process_idx, start_step]).spawn(3)
-    return [int(child.generate_state(1)[0]) % 2**31 for child in children]
+    return independent_seeds(4, seed, process_idx, start_step)
 
 
 def model_init_seed(seed):
@@ -91,9 +92,10 @@ class Worker:
         self.outdir = outdir
         self.start_time = start_time
         self.evaluations_to_redo = evaluations_to_redo
-        self.env_seed, agent_seed, self.eval_seed = worker_seeds(args.seed, process_idx, start_step)
+        self.env_seed, agent_seed, self.eval_env_seed, eval_action_seed = worker_seeds(
+            args.seed, process_idx, start_step)
         self.rng = np.random.RandomState(agent_seed)
-        self.eval_rng = np.random.RandomState(self.eval_seed)
+        self.eval_rng = np.random.RandomState(eval_action_seed)
         self.eval_env = None
         self.eval_model = None
 
@@ -141,20 +143,27 @@ class Worker:
             if global_t > args.steps:
                 break
             agent.lr = learning_rate(global_t, args.steps, args.lr)
-            env.receive_action(agent.act_and_train(env.state, env.reward))
+            # As the original counted: the step that sees a terminal state trains and resets
+            # instead of acting, and counts as one global step.
             if env.is_terminal:
                 agent.stop_episode_and_train(env.reward)
                 env.reset()
+            else:
+                env.receive_action(agent.act_and_train(env.state, env.reward))
             if global_t % args.eval_frequency == 0:
                 self.evaluate(global_t)
 
-    def evaluate(self, global_t):
-        """Play --eval-n-runs whole games with the current shared parameters and record them."""
+    def open_evaluation(self):
+        """The evaluation's environment and model, made at the first evaluation."""
         if self.eval_env is None:
-            self.eval_env = self.make_env(self.process_idx, self.eval_seed, train=False)
-            self.eval_model = make_model(self.n_actions, self.args.use_lstm, self.eval_rng)
+            self.eval_env = self.make_env(self.process_idx, self.eval_env_seed, train=False)
+            self.eval_model = make_model(self.n_actions, self.args.use_lstm, np.random.RandomState(0))
             self.eval_params = np.empty_like(self.shared.params)
             bind_parameters(self.eval_model, self.eval_params)
+
+    def evaluate(self, global_t):
+        """Play --eval-n-runs whole games with the current shared parameters and record them."""
+        self.open_evaluation()
         self.eval_params[:] = self.shared.params
         result = eval_performance(self.eval_env, self.eval_model, self.args.eval_n_runs, self.eval_rng,
                                   should_stop=lambda: self.shared.stop.value)

@@ -35,23 +35,42 @@ def test_stack_shifts_by_one_frame_per_step():
     np.testing.assert_array_equal(env.state[:3], previous[1:])
 
 
-def test_observation_is_max_of_last_two_of_four_frames_resized():
-    env = ALE(BREAKOUT, seed=3)
+def luminance_by_hand(rgb):
+    """ALE's grayscale formula (ColourPalette.cpp): round(0.2989 R + 0.5870 G + 0.1140 B)."""
+    return np.floor(rgb.astype(np.float64) @ [0.2989, 0.5870, 0.1140] + 0.5).astype(np.uint8)
+
+
+def test_luminance_of_one_frame_is_ales_own_grayscale():
+    env = ALE(resolve_rom('pong'), seed=0)
+    for action in [1, 2, 2, 1, 0, 2]:
+        env.receive_action(action)
+        np.testing.assert_array_equal(luminance_by_hand(env.ale.getScreenRGB()), env.ale.getScreenGrayscale())
+
+
+def test_observation_is_luminance_of_the_rgb_max_of_the_last_two_of_four_frames_resized():
+    # Pong: where the green paddle moves over the brown field, the max of the two RGB frames is a
+    # colour of neither, so taking the max before or after the luminance gives different pixels.
+    env = ALE(resolve_rom('pong'), seed=3)
     # A second emulator, started from the same state, stepped frame by frame by hand.
     twin = ALEInterface()
     twin.setFloat('repeat_action_probability', 0.0)
-    twin.loadROM(BREAKOUT)
-    for action in [1, 2, 2, 3, 1, 2]:
+    twin.loadROM(resolve_rom('pong'))
+    order_mattered = 0
+    for action in [1, 2, 2, 2, 3, 3, 3, 1, 2, 2, 3, 3, 2, 2, 2, 2]:
         twin.restoreState(env.ale.cloneState())
         frames = []
         reward = 0
         for _ in range(4):
             reward += twin.act(env.legal_actions[action])
-            frames.append(twin.getScreenGrayscale())
+            frames.append(twin.getScreenRGB())
         env.receive_action(action)
-        expected = cv2.resize(np.maximum(frames[2], frames[3]), (84, 84), interpolation=cv2.INTER_LINEAR)
+        rgb_max = np.maximum(frames[2], frames[3])
+        expected = cv2.resize(luminance_by_hand(rgb_max), (84, 84), interpolation=cv2.INTER_LINEAR)
         np.testing.assert_array_equal(env.state[-1], expected)
         assert env.reward == reward
+        gray_max = np.maximum(luminance_by_hand(frames[2]), luminance_by_hand(frames[3]))
+        order_mattered += int((gray_max != luminance_by_hand(rgb_max)).sum())
+    assert order_mattered > 0  # the frames tested tell the two orders apart
 
 
 def test_noop_starts_take_0_to_30_frames():
@@ -80,6 +99,22 @@ def test_life_loss_ends_a_training_episode_and_the_game_goes_on():
     assert env.ale.lives() == 4 and not env.ale.game_over()
     env.reset()  # the next episode continues the same game
     assert env.ale.lives() == 4 and not env.is_terminal
+
+
+# Breakout keeps its lives count at RAM address 0xB9 (index 0x39 of the 128 bytes ALE exposes).
+BREAKOUT_LIVES_RAM = 0x39
+
+
+def test_a_life_lost_after_a_bonus_life_ends_the_training_episode():
+    env = ALE(BREAKOUT, seed=0, train=True)
+    assert env.ale.lives() == 5
+    env.ale.setRAM(BREAKOUT_LIVES_RAM, 6)  # a bonus life, as games such as Space Invaders award
+    env.receive_action(0)
+    assert env.ale.lives() == 6 and not env.is_terminal
+    env.ale.setRAM(BREAKOUT_LIVES_RAM, 5)  # and that life is lost again
+    env.receive_action(0)
+    assert env.ale.lives() == 5 and not env.ale.game_over()
+    assert env.is_terminal
 
 
 def test_life_loss_does_not_end_an_evaluation_episode():
