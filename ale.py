@@ -70,6 +70,8 @@ class ALE:
     reward of the last step and `is_terminal` whether the episode has ended;
     rgb_screen() is the last frame in colour.
     """
+    frames_per_step = FRAME_SKIP
+    steps_per_second = FRAMES_PER_SECOND / FRAME_SKIP  # of game time
 
     def __init__(self, rom_path, seed, train=True, use_sdl=False, record_screen_dir=None,
                  max_episode_frames=MAX_EPISODE_FRAMES):
@@ -166,5 +168,4 @@ ATARI = EnvironmentKind(
     name='Atari', argument='rom',
     argument_help='ALE game id (breakout, space_invaders, ...) or path to a ROM file',
     resolve=resolve_rom, short_name=game_name,
-    open=ALE,
-    steps_per_second=FRAMES_PER_SECOND / FRAME_SKIP)
+    open=ALE)

@@ -1,6 +1,7 @@
 """Replay a trained A3C model on an Atari game: whole games, real scores.
 
 usage: python demo_a3c_ale.py ROM MODEL [options]      (python demo_a3c_ale.py --help)
+       python demo_a3c_ale.py ROM --random [options]      (a uniformly random policy)
 """
 import os
 

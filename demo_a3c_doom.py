@@ -1,6 +1,7 @@
 """Replay a trained A3C model on a ViZDoom scenario: whole episodes, the scenario's scores.
 
-usage: python demo_a3c_doom.py SCENARIO MODEL [options]      (python demo_a3c_doom.py --help)
+usage: python demo_a3c_doom.py MODEL [--scenario basic] [options]      (python demo_a3c_doom.py --help)
+       python demo_a3c_doom.py --random [--scenario basic] [options]      (a uniformly random policy)
 """
 import os
 

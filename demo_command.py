@@ -1,35 +1,48 @@
-"""The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py): play whole episodes with a model."""
+"""The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py): play whole episodes with a model,
+or with a uniformly random policy (--random), the baseline a score is read against."""
 import os
+import time
 
 import chainer
 import numpy as np
 
 from animation import GifRecorder
-from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_float, positive_int
+from errors import (ArgumentParser, UsageError, exit_with_usage_error, non_negative_float, positive_float,
+                    positive_int)
 from evaluation import run_episode, summarize
 from models import load_model
 from seeding import independent_seeds
 
 
 def parse_args(kind, argv=None):
-    parser = ArgumentParser(description=f'Play whole episodes of {kind.name} with a trained A3C model and print '
-                                        'the scores.')
-    parser.add_argument(kind.argument, help=kind.argument_help)
-    parser.add_argument('model', help='model file (.h5) written by the trainer, or the original\'s')
+    parser = ArgumentParser(description=f'Play whole episodes of {kind.name} with a trained A3C model (or a '
+                                        'random policy) and print the scores.')
+    if kind.argument_default is None:
+        kind.add_argument(parser, None)
+    parser.add_argument('model', nargs='?', help='model file (.h5) written by the trainer, or the original\'s')
+    if kind.argument_default is not None:
+        kind.add_argument(parser, kind.argument_default)
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
-    parser.add_argument('--use-sdl', action='store_true', help='show the game (needs a display)')
+    parser.add_argument(kind.display_flag, dest='use_sdl', action='store_true', help='show the game (needs a display)')
     parser.add_argument('--n-runs', type=positive_int, default=10, help='episodes to play (default 10)')
     parser.add_argument('--deterministic', action='store_true',
                         help='take the most probable action instead of sampling')
+    parser.add_argument('--random', action='store_true',
+                        help='play uniformly random actions instead of a model (no MODEL then): the baseline')
+    parser.add_argument('--sleep', type=non_negative_float, default=0.0, metavar='S',
+                        help='wait S seconds per frame (tic) played, so that a person can watch (default 0)')
     parser.add_argument('--record-screen-dir', default=None, help='save every frame as a PNG in this directory')
     parser.add_argument('--use-lstm', action='store_true', default=None,
                         help='expect an A3C LSTM model (optional: the file tells FF from LSTM)')
     parser.add_argument('--gif', metavar='PATH', default=None,
                         help='write the first episode as an animated GIF to PATH (a new file)')
     parser.add_argument('--gif-speedup', type=positive_float, default=1.0,
-                        help=f'play the GIF this many times faster than the game (default 1: '
-                             f'{kind.steps_per_second:g} agent steps per second)')
-    return parser.parse_args(argv)
+                        help='play the GIF this many times faster than the game (default 1: the game\'s pace)')
+    kind.add_options(parser, lambda value: value, demo=True)
+    args = parser.parse_args(argv)
+    if args.random == (args.model is not None):
+        parser.error('give MODEL or --random' if not args.random else '--random plays without a model; drop MODEL')
+    return args
 
 
 def check_new_file(path, option):
@@ -40,12 +53,15 @@ def check_new_file(path, option):
 
 
 def open_player(kind, args):
-    """The environment, the model and the action sampler's generator: the environment's random
-    starts and the sampled actions draw from two streams derived from --seed."""
+    """The environment, the model (None for --random) and the action sampler's generator: the
+    environment's random starts and the sampled actions draw from two streams derived from --seed."""
     env_seed, action_seed = independent_seeds(2, args.seed)
     env = kind.open(kind.resolve(getattr(args, kind.argument)), env_seed, train=False, use_sdl=args.use_sdl,
-                    record_screen_dir=args.record_screen_dir)
-    model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm)
+                    record_screen_dir=args.record_screen_dir, **kind.option_values(args))
+    model = None
+    if not args.random:
+        model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm,
+                           n_input_channels=env.state.shape[0])
     return env, model, np.random.RandomState(action_seed)
 
 
@@ -60,9 +76,14 @@ def main(script, kind, argv=None):
     chainer.config.type_check = False
     scores = []
     for run in range(args.n_runs):
-        recorder = GifRecorder(args.gif, kind.steps_per_second, args.gif_speedup) if args.gif and run == 0 else None
-        scores.append(run_episode(env, model, rng, args.deterministic,
-                                  on_screen=recorder.add if recorder else None))
+        recorder = GifRecorder(args.gif, env.steps_per_second, args.gif_speedup) if args.gif and run == 0 else None
+
+        def after_step(env):
+            if recorder:
+                recorder.add(env.rgb_screen())
+            if args.sleep:
+                time.sleep(args.sleep * env.frames_per_step)
+        scores.append(run_episode(env, model, rng, args.deterministic, on_step=after_step))
         print(f'Run {run}: {scores[-1]:g}', flush=True)
         if recorder:
             n_frames = recorder.write()

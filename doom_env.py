@@ -2,12 +2,15 @@
 
 The scenario's .cfg defines the map, the rewards, the available buttons and
 the episode timeout; we keep all of those. One agent step presses one of the
-available buttons for 4 tics (ViZDoom repeats it and sums the rewards). The
-observation is the screen in grayscale, resized to 84x84 (bilinear), stacked
-with the three previous observations (zeros after a reset). The screen is
-rendered at 160x120 instead of the scenario's resolution: less for the
-emulator to render, and nothing lost at 84x84. In training the rewards are
-multiplied by --reward-scale (Doom's rewards are in the hundreds; Atari's are
+available buttons for --tics-per-step tics (ViZDoom repeats it and sums the
+rewards). By default the settings are the original's (muupan/async-rl's Doom
+scripts): the screen rendered at 640x480, one RGB frame resized to 84x84
+(bilinear) as the observation (3 channels, no stack), 10 tics a step. The
+settings our earlier runs used are options: --observation grayscale-stack (the
+screen in grayscale at 84x84, stacked with the three previous ones, zeros after
+a reset, as Atari's), --tics-per-step 4, --resolution 160x120 (less for the
+engine to render). In training the rewards are multiplied by --reward-scale
+(0.01: the original divided them by 100; Doom's are in the hundreds, Atari's are
 clipped to [-1, 1]); in evaluation an episode's score is the scenario's own
 total reward. A scenario without a timeout is capped at 30 minutes of game
 time, as Atari episodes are.
@@ -16,6 +19,7 @@ vizdoom is an optional dependency (requirements-doom.txt): without it this
 module still imports (the scripts' --help works), and naming a scenario raises
 a UsageError that says how to install it.
 """
+import argparse
 import difflib
 import os
 import tempfile
@@ -23,8 +27,8 @@ import tempfile
 import cv2
 import numpy as np
 
-from environment_kind import EnvironmentKind, TrainingOption, check_display
-from errors import UsageError, positive_float
+from environment_kind import EnvironmentKind, EnvironmentOption, check_display
+from errors import UsageError, positive_float, positive_int
 
 try:
     import vizdoom
@@ -33,12 +37,16 @@ except ImportError:
 
 cv2.setNumThreads(1)
 
-FRAME_SKIP = 4
 TICS_PER_SECOND = 35
 MAX_EPISODE_TICS = 30 * 60 * TICS_PER_SECOND
-DEFAULT_REWARD_SCALE = 0.01
 SCREEN_SIZE = 84
 N_STACKED_FRAMES = 4
+# The original's settings, the defaults.
+DEFAULT_TICS_PER_STEP = 10
+DEFAULT_RESOLUTION = '640x480'
+DEFAULT_OBSERVATION = 'rgb'
+DEFAULT_REWARD_SCALE = 0.01
+OBSERVATIONS = ('rgb', 'grayscale-stack')
 
 
 def require_vizdoom():
@@ -78,6 +86,14 @@ def resolve_scenario(scenario):
     raise UsageError(f'unknown scenario {scenario!r}: {hint}')
 
 
+def screen_resolution(text):
+    """'640x480' (any case); ViZDoom's own list is checked when the game starts."""
+    width, _, height = text.lower().partition('x')
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f'{text!r} is not a screen resolution such as 640x480')
+    return f'{int(width)}x{int(height)}'
+
+
 def scenario_name(config_path):
     """A short name for output directories: the .cfg file's stem."""
     return os.path.splitext(os.path.basename(config_path))[0]
@@ -85,13 +101,19 @@ def scenario_name(config_path):
 
 class DoomEnv:
     """A ViZDoom scenario with ale.ALE's interface: reset(), receive_action(), state, reward,
-    is_terminal, number_of_actions, rgb_screen()."""
+    is_terminal, number_of_actions, rgb_screen(), frames_per_step, steps_per_second."""
 
     def __init__(self, config_path, seed, train=True, use_sdl=False, record_screen_dir=None,
-                 reward_scale=DEFAULT_REWARD_SCALE):
+                 reward_scale=DEFAULT_REWARD_SCALE, observation=DEFAULT_OBSERVATION,
+                 tics_per_step=DEFAULT_TICS_PER_STEP, resolution=DEFAULT_RESOLUTION):
         require_vizdoom()
+        if observation not in OBSERVATIONS:
+            raise UsageError(f'unknown observation {observation!r}; give one of {", ".join(OBSERVATIONS)}')
         self.train = train
         self.reward_scale = reward_scale
+        self.observation = observation
+        self.frames_per_step = tics_per_step
+        self.steps_per_second = TICS_PER_SECOND / tics_per_step
         self.record_screen_dir = record_screen_dir
         if record_screen_dir:
             os.makedirs(record_screen_dir, exist_ok=True)
@@ -100,12 +122,12 @@ class DoomEnv:
         # The engine's own settings file, which it would otherwise write into the working directory.
         self.game.set_doom_config_path(os.path.join(tempfile.gettempdir(), 'async_rl_vizdoom.ini'))
         if use_sdl:
-            check_display()
+            check_display('--window-visible')
         self.game.set_window_visible(use_sdl)
         self.game.set_sound_enabled(False)
         self.game.set_mode(vizdoom.Mode.PLAYER)
         self.game.set_screen_format(vizdoom.ScreenFormat.RGB24)
-        self.game.set_screen_resolution(vizdoom.ScreenResolution.RES_160X120)
+        self.game.set_screen_resolution(resolution_of(resolution))
         if self.game.get_episode_timeout() == 0:
             self.game.set_episode_timeout(MAX_EPISODE_TICS)
         self.game.set_seed(int(seed) % 2**31)
@@ -119,7 +141,8 @@ class DoomEnv:
         self._button_presses = [[float(i == j) for j in range(len(self.buttons))] for i in range(len(self.buttons))]
         self._rgb = None
         self._n_recorded = 0
-        self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
+        channels = 3 if observation == 'rgb' else N_STACKED_FRAMES
+        self.state = np.zeros((channels, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
         self.reset()
 
     @property
@@ -129,16 +152,17 @@ class DoomEnv:
     def reset(self):
         self.game.new_episode()
         self.state[:] = 0
-        self._push_observation()
+        self._observe()
         self.reward = 0.0
         self.is_terminal = False
 
     def receive_action(self, action):
-        """Press button `action` (an index into the available buttons) for 4 tics; return the reward."""
-        reward = self.game.make_action(self._button_presses[action], FRAME_SKIP)
+        """Press button `action` (an index into the available buttons) for frames_per_step tics;
+        return the reward."""
+        reward = self.game.make_action(self._button_presses[action], self.frames_per_step)
         self.is_terminal = self.game.is_episode_finished()
         if not self.is_terminal:  # a finished episode has no screen: the last one stays
-            self._push_observation()
+            self._observe()
         self.reward = reward * self.reward_scale if self.train else reward
         return self.reward
 
@@ -149,23 +173,48 @@ class DoomEnv:
     def close(self):
         self.game.close()
 
-    def _push_observation(self):
+    def _observe(self):
         self._rgb = self.game.get_state().screen_buffer
         if self.record_screen_dir:
             cv2.imwrite(os.path.join(self.record_screen_dir, f'{self._n_recorded:06d}.png'),
                         cv2.cvtColor(self._rgb, cv2.COLOR_RGB2BGR))
             self._n_recorded += 1
-        self.state[:-1] = self.state[1:]
-        cv2.resize(cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY), (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
-                   interpolation=cv2.INTER_LINEAR)
+        if self.observation == 'rgb':  # the original's: channels first
+            resized = cv2.resize(self._rgb, (SCREEN_SIZE, SCREEN_SIZE), interpolation=cv2.INTER_LINEAR)
+            self.state[:] = resized.transpose(2, 0, 1)
+        else:
+            self.state[:-1] = self.state[1:]
+            cv2.resize(cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY), (SCREEN_SIZE, SCREEN_SIZE),
+                       dst=self.state[-1], interpolation=cv2.INTER_LINEAR)
+
+
+def resolution_of(text):
+    """ViZDoom's ScreenResolution for '640x480'; UsageError if it has none."""
+    name = 'RES_' + text.upper()
+    names = sorted((n[4:].lower() for n in dir(vizdoom.ScreenResolution) if n.startswith('RES_')),
+                   key=lambda n: [int(x) for x in n.split('x')])
+    if not hasattr(vizdoom.ScreenResolution, name):
+        raise UsageError(f'ViZDoom has no screen resolution {text}; give one of {", ".join(names)}')
+    return getattr(vizdoom.ScreenResolution, name)
 
 
 DOOM = EnvironmentKind(
-    name='ViZDoom', argument='scenario',
+    name='ViZDoom', argument='scenario', argument_default='basic',
     argument_help='bundled ViZDoom scenario (basic, defend_the_center, health_gathering, ...) or path to a .cfg file',
     resolve=resolve_scenario, short_name=scenario_name,
     open=DoomEnv,
-    steps_per_second=TICS_PER_SECOND / FRAME_SKIP,
-    options=(TrainingOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE,
-                            f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}); '
-                            'evaluation scores are the scenario\'s own'),))
+    display_flag='--window-visible',
+    default_eval_frequency=10 ** 5,
+    options=(
+        EnvironmentOption('--observation', str, DEFAULT_OBSERVATION, choices=OBSERVATIONS, resumed_default='grayscale-stack',
+                          help='rgb: one RGB frame, as the original (default); grayscale-stack: 4 grayscale '
+                               'frames, as Atari'),
+        EnvironmentOption('--tics-per-step', positive_int, DEFAULT_TICS_PER_STEP, resumed_default=4,
+                          help=f'tics an action is repeated (default {DEFAULT_TICS_PER_STEP}, the original\'s)'),
+        EnvironmentOption('--resolution', screen_resolution, DEFAULT_RESOLUTION, resumed_default='160x120',
+                          help=f'the screen ViZDoom renders, resized to 84x84 (default {DEFAULT_RESOLUTION}, '
+                               'the original\'s)'),
+        EnvironmentOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE, in_demo=False,
+                          help=f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}: the '
+                               'original divided them by 100); evaluation scores are the scenario\'s own'),
+    ))

@@ -7,20 +7,25 @@ from typing import Callable
 from errors import UsageError
 
 
-def check_display():
-    """--use-sdl shows a window: say so clearly where there is no display."""
+def check_display(flag='--use-sdl'):
+    """flag shows a window: say so clearly where there is no display."""
     if not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-        raise UsageError('--use-sdl needs a display but DISPLAY is not set; '
-                         'run without --use-sdl, or under xvfb-run')
+        raise UsageError(f'{flag} needs a display but DISPLAY is not set; '
+                         f'run without {flag}, or under xvfb-run')
 
 
 @dataclass(frozen=True)
-class TrainingOption:
-    """An option of one environment's trainer, e.g. ViZDoom's --reward-scale."""
+class EnvironmentOption:
+    """An option of one environment's scripts, e.g. ViZDoom's --reward-scale: recorded in args.txt
+    and given to open. in_demo: the demo takes it too (it changes what the agent sees).
+    resumed_default: the value for a run recorded before the option existed (--resume)."""
     flag: str
     type: Callable
     default: object
     help: str
+    choices: tuple = None
+    in_demo: bool = True
+    resumed_default: object = None
 
     @property
     def dest(self):
@@ -30,17 +35,40 @@ class TrainingOption:
 @dataclass(frozen=True)
 class EnvironmentKind:
     name: str                       # 'Atari' or 'ViZDoom', for messages
-    argument: str                   # the scripts' positional argument: 'rom', 'scenario'
+    argument: str                   # what names the game: 'rom', 'scenario'
     argument_help: str
     resolve: Callable               # argument -> file path (UsageError if there is none)
     short_name: Callable            # file path -> name for run directories
     open: Callable                  # (path, seed, train=, use_sdl=, record_screen_dir=, **options) -> env
-    steps_per_second: float         # agent steps per second of game time (animations)
-    options: tuple = field(default=())  # TrainingOption, recorded in args.txt and given to open
+    argument_default: str = None    # None: a positional argument (ROM); else an option (--scenario basic)
+    display_flag: str = '--use-sdl'  # the option that shows the game's window (its dest is use_sdl)
+    default_eval_frequency: int = 10 ** 6
+    options: tuple = field(default=())  # EnvironmentOption
 
-    def number_of_actions(self, path):
-        env = self.open(path, 0, train=False)
+    def add_argument(self, parser, default, required=True):
+        """The game's argument: positional (the original's ROM) or an option with a default (the
+        original's Doom --scenario)."""
+        if self.argument_default is None:
+            parser.add_argument(self.argument, nargs=None if required else '?', default=default,
+                                help=self.argument_help)
+        else:
+            parser.add_argument('--' + self.argument, default=default,
+                                help=f'{self.argument_help} (default {self.argument_default})')
+
+    def add_options(self, parser, default, demo=False):
+        """The environment's own options; default(value) gives each one's default."""
+        for option in self.options:
+            if option.in_demo or not demo:
+                parser.add_argument(option.flag, type=option.type, choices=option.choices,
+                                    default=default(option.default), help=option.help)
+
+    def option_values(self, args):
+        return {option.dest: getattr(args, option.dest) for option in self.options if hasattr(args, option.dest)}
+
+    def observation_spec(self, path, options):
+        """(number of actions, observation channels) of the environment these options make."""
+        env = self.open(path, 0, train=False, **options)
         try:
-            return env.number_of_actions
+            return env.number_of_actions, env.state.shape[0]
         finally:
             env.close()

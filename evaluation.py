@@ -7,22 +7,27 @@ from models import phi
 from policy import choose_action
 
 
-def run_episode(env, model, rng, deterministic=False, should_stop=None, on_screen=None):
-    """Play one episode of env (an evaluation env: whole game, real score); return its score,
-    or None if should_stop() said so before the end. on_screen, if given, gets every screen."""
+def run_episode(env, model, rng, deterministic=False, should_stop=None, on_step=None):
+    """Play one episode of env (an evaluation env: whole game, real score) with model's policy, or
+    uniformly random actions if model is None; return its score, or None if should_stop() said so
+    before the end. on_step, if given, gets env after the reset and after every step."""
     env.reset()
-    if on_screen is not None:
-        on_screen(env.rgb_screen())
+    if on_step is not None:
+        on_step(env)
     recurrent_state = None
     score = 0.0
     with chainer.no_backprop_mode():
         while not env.is_terminal:
             if should_stop is not None and should_stop():
                 return None
-            pout, _, recurrent_state = model(phi(env.state[None]), recurrent_state)
-            score += env.receive_action(choose_action(pout.logits.array[0], rng, deterministic))
-            if on_screen is not None:
-                on_screen(env.rgb_screen())
+            if model is None:
+                action = rng.randint(env.number_of_actions)
+            else:
+                pout, _, recurrent_state = model(phi(env.state[None]), recurrent_state)
+                action = choose_action(pout.logits.array[0], rng, deterministic)
+            score += env.receive_action(action)
+            if on_step is not None:
+                on_step(env)
     return score
 
 

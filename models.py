@@ -22,15 +22,15 @@ from v_function import FCVFunction
 
 
 def phi(states):
-    """uint8 frame stacks (batch, 4, 84, 84) -> float32 in [0, 1]."""
+    """uint8 observations (batch, channels, 84, 84) -> float32 in [0, 1]."""
     return np.asarray(states, np.float32) * np.float32(1 / 255)
 
 
 class A3CFF(chainer.ChainList):
     use_lstm = False
 
-    def __init__(self, n_actions):
-        self.head = NIPSDQNHead()
+    def __init__(self, n_actions, n_input_channels=4):
+        self.head = NIPSDQNHead(n_input_channels)
         self.pi = FCSoftmaxPolicy(self.head.n_output_channels, n_actions)
         self.v = FCVFunction(self.head.n_output_channels)
         super().__init__(self.head, self.pi, self.v)
@@ -44,8 +44,8 @@ class A3CFF(chainer.ChainList):
 class A3CLSTM(chainer.ChainList):
     use_lstm = True
 
-    def __init__(self, n_actions):
-        self.head = NIPSDQNHead()
+    def __init__(self, n_actions, n_input_channels=4):
+        self.head = NIPSDQNHead(n_input_channels)
         self.lstm = L.LSTM(self.head.n_output_channels, self.head.n_output_channels)
         self.pi = FCSoftmaxPolicy(self.head.n_output_channels, n_actions)
         self.v = FCVFunction(self.head.n_output_channels)
@@ -69,8 +69,9 @@ class A3CLSTM(chainer.ChainList):
         return self.pi(hs), self.v(hs), (c, h)
 
 
-def make_model(n_actions, use_lstm, rng):
-    model = A3CLSTM(n_actions) if use_lstm else A3CFF(n_actions)
+def make_model(n_actions, use_lstm, rng, n_input_channels=4):
+    """A new model; n_input_channels: 4 for a stack of 4 grayscale frames, 3 for one RGB frame."""
+    model = A3CLSTM(n_actions, n_input_channels) if use_lstm else A3CFF(n_actions, n_input_channels)
     init_like_torch(model, rng)
     return model
 
@@ -81,26 +82,29 @@ def save_model(path, model):
 
 
 def inspect_model_file(path):
-    """Return (use_lstm, n_actions) of a model file; UsageError if it is not one."""
+    """Return (use_lstm, n_actions, n_input_channels) of a model file; UsageError if it is not one."""
+    if os.path.isdir(path):
+        raise UsageError(f'model {path!r} is a directory; give the path of a .h5 model file')
     if not os.path.isfile(path):
         raise UsageError(f'model file {path!r} does not exist; give the path of a .h5 model')
     try:
         with h5py.File(path, 'r') as f:
             use_lstm = 'upward' in f.get('1', {})
             policy_weight = f['2/0/W' if use_lstm else '1/0/W']
-            return use_lstm, int(policy_weight.shape[0])
+            return use_lstm, int(policy_weight.shape[0]), int(f['0/0/W'].shape[1])
     except (OSError, KeyError) as error:
         raise UsageError(f'{path!r} is not an A3C model file ({error}); '
                          'give a .h5 written by a3c_ale.py') from None
 
 
-def load_model(path, n_actions, use_lstm=None):
-    """Load a model file for a game with n_actions; FF or LSTM is read from the file.
+def load_model(path, n_actions, use_lstm=None, n_input_channels=4):
+    """Load a model file for a game with n_actions and observations of n_input_channels; FF or
+    LSTM is read from the file.
 
     use_lstm, when given, must agree with the file (the original failed here with
     an opaque HDF5 error).
     """
-    file_uses_lstm, file_actions = inspect_model_file(path)
+    file_uses_lstm, file_actions, file_channels = inspect_model_file(path)
     kind = 'A3C LSTM' if file_uses_lstm else 'A3C FF'
     if use_lstm is not None and use_lstm != file_uses_lstm:
         fix = 'add --use-lstm' if file_uses_lstm else 'drop --use-lstm'
@@ -108,7 +112,11 @@ def load_model(path, n_actions, use_lstm=None):
     if file_actions != n_actions:
         raise UsageError(f'{path!r} holds an {kind} model for {file_actions} actions but this game has '
                          f'{n_actions}; give a model trained on this game')
-    model = A3CLSTM(n_actions) if file_uses_lstm else A3CFF(n_actions)
+    if file_channels != n_input_channels:
+        raise UsageError(f'{path!r} holds an {kind} model that reads {file_channels} input channels but these '
+                         f'settings give {n_input_channels}; give the environment options it was trained with '
+                         '(its run\'s args.txt)')
+    model = A3CLSTM(n_actions, file_channels) if file_uses_lstm else A3CFF(n_actions, file_channels)
     try:
         chainer.serializers.load_hdf5(path, model)
     except (OSError, KeyError, ValueError, TypeError) as error:

@@ -82,13 +82,14 @@ class Worker:
     """One training process: its environment, its agent, and its share of the evaluations."""
 
     def __init__(self, process_idx, args, shared, make_env, n_actions, outdir, start_time, start_step,
-                 evaluations_to_redo):
+                 evaluations_to_redo, n_input_channels=4):
         self.process_idx = process_idx
         self.name = f'worker-{process_idx}'
         self.args = args
         self.shared = shared
         self.make_env = make_env
         self.n_actions = n_actions
+        self.n_input_channels = n_input_channels
         self.outdir = outdir
         self.start_time = start_time
         self.evaluations_to_redo = evaluations_to_redo
@@ -131,7 +132,7 @@ class Worker:
         for global_t in self.evaluations_to_redo:
             self.evaluate(global_t)
         env = self.make_env(self.process_idx, self.env_seed, train=True)
-        model = make_model(self.n_actions, args.use_lstm, self.rng)
+        model = make_model(self.n_actions, args.use_lstm, self.rng, self.n_input_channels)
         optimizer = RMSpropAsync(shared.params.size, weight_decay=args.weight_decay,
                                  weight_mask=weight_mask(model))
         agent = A3C(model, shared.params, shared.stats, optimizer, self.rng,
@@ -157,7 +158,8 @@ class Worker:
         """The evaluation's environment and model, made at the first evaluation."""
         if self.eval_env is None:
             self.eval_env = self.make_env(self.process_idx, self.eval_env_seed, train=False)
-            self.eval_model = make_model(self.n_actions, self.args.use_lstm, np.random.RandomState(0))
+            self.eval_model = make_model(self.n_actions, self.args.use_lstm, np.random.RandomState(0),
+                                         self.n_input_channels)
             self.eval_params = np.empty_like(self.shared.params)
             bind_parameters(self.eval_model, self.eval_params)
 
@@ -197,10 +199,12 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=None):
+def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=None, n_input_channels=4):
     """Train with args.processes workers, from scratch, from initial_params, or on from a
-    checkpoint of this run; return the process exit status."""
-    model = make_model(n_actions, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)))
+    checkpoint of this run; return the process exit status. make_env's observations have
+    n_input_channels channels (4: a grayscale stack, 3: one RGB frame)."""
+    model = make_model(n_actions, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)),
+                       n_input_channels)
     shared = SharedTraining(model)
     if checkpoint is not None:
         if checkpoint.params.size != shared.params.size:
@@ -223,7 +227,7 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
     start_step, run_start = shared.counter.value, time.time()
     workers = [mp_context.Process(target=run_worker, name=f'worker-{i}',
                                   args=(os.getpid(), i, args, shared, make_env, n_actions, outdir, start_time,
-                                        start_step, evaluations_to_redo if i == 0 else []))
+                                        start_step, evaluations_to_redo if i == 0 else [], n_input_channels))
                for i in range(args.processes)]
 
     def save_checkpoint():

@@ -1,4 +1,4 @@
-"""The trainers' command line (a3c_ale.py, a3c_doom.py): options, --resume, the run directory.
+"""The trainers' command line (a3c_ale.py, train_a3c_doom.py): options, --resume, the run directory.
 
 One function, main(), runs either trainer; the environment module's
 EnvironmentKind says what differs (the positional argument, how to open an
@@ -29,12 +29,12 @@ def make_parser(kind, with_defaults=True):
     parser = ArgumentParser(description=f'Train A3C on {kind.name} with PROCESSES worker processes.')
     parser.add_argument('processes', type=positive_int, nargs='?', default=default(None),
                         help='number of worker processes')
-    parser.add_argument(kind.argument, nargs='?', default=default(None), help=kind.argument_help)
+    kind.add_argument(parser, default(kind.argument_default), required=False)
     parser.add_argument('--seed', type=int, default=default(None),
                         help='random seed; each worker derives its own (default: random, recorded in args.txt)')
     parser.add_argument('--outdir', default=default(None),
                         help='directory for this run (default: a new one under results/)')
-    parser.add_argument('--use-sdl', action='store_true', default=default(False),
+    parser.add_argument(kind.display_flag, dest='use_sdl', action='store_true', default=default(False),
                         help="show worker 0's game (needs a display)")
     parser.add_argument('--t-max', type=positive_int, default=default(5), help='steps between updates (default 5)')
     parser.add_argument('--beta', type=non_negative_float, default=default(1e-2),
@@ -45,16 +45,15 @@ def make_parser(kind, with_defaults=True):
                         help='global steps to train (default 8e7)')
     parser.add_argument('--lr', type=positive_float, default=default(7e-4),
                         help='initial learning rate, annealed linearly to 0 (default 7e-4)')
-    parser.add_argument('--eval-frequency', type=positive_int, default=default(10 ** 6),
-                        help='evaluate every this many global steps (default 1e6)')
+    parser.add_argument('--eval-frequency', type=positive_int, default=default(kind.default_eval_frequency),
+                        help=f'evaluate every this many global steps (default {kind.default_eval_frequency:.0e})')
     parser.add_argument('--eval-n-runs', type=positive_int, default=default(10),
                         help='games per evaluation (default 10)')
     parser.add_argument('--weight-decay', type=non_negative_float, default=default(0.0),
                         help='L2 weight decay on weights, not biases (default 0)')
     parser.add_argument('--use-lstm', action='store_true', default=default(False),
                         help='A3C LSTM instead of A3C FF')
-    for option in kind.options:
-        parser.add_argument(option.flag, type=option.type, default=default(option.default), help=option.help)
+    kind.add_options(parser, default)
     parser.add_argument('--checkpoint-frequency', type=positive_int, default=default(None),
                         help='write a resumable checkpoint every this many global steps '
                              '(default: --eval-frequency)')
@@ -74,15 +73,18 @@ def parse_args(kind, argv=None):
     args = make_parser(kind).parse_args(argv)
     if args.resume is None:
         if args.processes is None or getattr(args, kind.argument) is None:
-            raise UsageError(f'PROCESSES and {kind.argument.upper()} are required (or --resume RUN_DIR); '
-                             'see --help')
+            required = 'PROCESSES is' if kind.argument_default else f'PROCESSES and {kind.argument.upper()} are'
+            raise UsageError(f'{required} required (or --resume RUN_DIR); see --help')
         if args.checkpoint_frequency is None:
             args.checkpoint_frequency = args.eval_frequency
         if args.seed is None:
             args.seed = random.SystemRandom().randrange(2 ** 31)
         return args, None
     checkpoint = latest_checkpoint(args.resume)
-    stored = checkpoint.args
+    stored = dict(checkpoint.args)
+    for option in kind.options:  # a run recorded before the option existed ran with its old value
+        if option.dest not in stored:
+            stored[option.dest] = option.default if option.resumed_default is None else option.resumed_default
     if f'{kind.argument}_path' not in stored:
         raise UsageError(f'{args.resume!r} is not a run of this trainer (it has no {kind.argument}); '
                          'resume it with the script that started it')
@@ -110,14 +112,16 @@ def main(script, kind, argv=None):
     try:
         args, checkpoint = parse_args(kind, argv)
         if args.use_sdl:
-            check_display()
+            check_display(kind.display_flag)
         if checkpoint is None:
             setattr(args, path_name, kind.resolve(getattr(args, kind.argument)))
         env_path = getattr(args, path_name)
-        n_actions = kind.number_of_actions(env_path)
+        options = kind.option_values(args)
+        n_actions, n_channels = kind.observation_spec(env_path, options)
         initial_params = None
         if args.load and checkpoint is None:
-            initial_params = flatten_parameters(load_model(args.load, n_actions, use_lstm=args.use_lstm))
+            initial_params = flatten_parameters(load_model(args.load, n_actions, use_lstm=args.use_lstm,
+                                                           n_input_channels=n_channels))
         if checkpoint is None:
             run_name = f'{kind.short_name(env_path)}_{"lstm" if args.use_lstm else "ff"}'
             args.outdir = prepare_outdir(args.outdir, 'results', run_name)
@@ -128,10 +132,10 @@ def main(script, kind, argv=None):
     record_run(args.outdir, args)
     print(f'training A3C {"LSTM" if args.use_lstm else "FF"} on {env_path} ({n_actions} actions) '
           f'with {args.processes} processes, seed {args.seed}; writing to {args.outdir}', flush=True)
-    options = {option.dest: getattr(args, option.dest) for option in kind.options}
 
     def make_env(process_idx, seed, train):
         return kind.open(env_path, seed, train=train, use_sdl=args.use_sdl and train and process_idx == 0,
                          **options)
 
-    return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params)
+    return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params,
+                 n_input_channels=n_channels)

@@ -14,7 +14,7 @@ def test_save_and_load_round_trip_exactly(tmp_path, use_lstm):
     model = make_model(6, use_lstm, np.random.RandomState(0))
     path = str(tmp_path / 'model.h5')
     save_model(path, model)
-    assert inspect_model_file(path) == (use_lstm, 6)
+    assert inspect_model_file(path) == (use_lstm, 6, 4)
     loaded = load_model(path, 6)
     assert loaded.use_lstm == use_lstm
     original, restored = dict(model.namedparams()), dict(loaded.namedparams())

@@ -1,8 +1,8 @@
 """Train A3C FF or A3C LSTM on a ViZDoom scenario (experimental, as in the original).
 
-usage: python a3c_doom.py PROCESSES SCENARIO [options]      (python a3c_doom.py --help)
-       python a3c_doom.py --resume RUN_DIR
-The options, outputs and files are a3c_ale.py's (train_command.py), plus --reward-scale.
+usage: python train_a3c_doom.py PROCESSES [--scenario basic] [options]      (python train_a3c_doom.py --help)
+       python train_a3c_doom.py --resume RUN_DIR
+The options, outputs and files are a3c_ale.py's (train_command.py), plus the ViZDoom settings (doom_env.py).
 """
 import os
 
@@ -17,7 +17,7 @@ from doom_env import DOOM  # noqa: E402
 
 
 def main(argv=None):
-    return train_command.main('a3c_doom.py', DOOM, argv)
+    return train_command.main('train_a3c_doom.py', DOOM, argv)
 
 
 if __name__ == '__main__':
