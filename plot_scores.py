@@ -47,14 +47,15 @@ def label_of(path):
     return os.path.basename(directory) if os.path.basename(path) == 'scores.txt' else os.path.basename(path)
 
 
-def plot(runs, output, reference=None, title=None):
+def plot(runs, output, reference=None, title=None, labels=None, xlabel='global steps (4 frames each)'):
+    """Draw the runs (and the reference) into output; return the legend's entries."""
     figure, axes = plt.subplots(figsize=FIGURE_SIZE, dpi=DPI)
     last_step = 0
-    for path in runs:
+    for path, label in zip(runs, labels or [label_of(path) for path in runs]):
         steps, mean, median, stdev = read_scores(path)
-        line, = axes.plot(steps, mean, label=f'{label_of(path)} (mean)')
+        line, = axes.plot(steps, mean, label=f'{label} (mean)')
         axes.fill_between(steps, mean - stdev, mean + stdev, color=line.get_color(), alpha=0.2)
-        axes.plot(steps, median, ':', color=line.get_color(), label=f'{label_of(path)} (median)')
+        axes.plot(steps, median, ':', color=line.get_color(), label=f'{label} (median)')
         last_step = max(last_step, steps[-1])
     if reference:
         steps, mean, _, stdev = read_scores(reference)
@@ -62,7 +63,7 @@ def plot(runs, output, reference=None, title=None):
         steps, mean, stdev = steps[shown], mean[shown], stdev[shown]
         line, = axes.plot(steps, mean, '--', color='black', label=f'{label_of(reference)} (reference mean)')
         axes.fill_between(steps, mean - stdev, mean + stdev, color='black', alpha=0.08)
-    axes.set_xlabel('global steps (4 frames each)')
+    axes.set_xlabel(xlabel)
     axes.set_ylabel('evaluation score')
     axes.grid(alpha=0.3)
     axes.legend(loc='best', fontsize='small')
@@ -71,6 +72,7 @@ def plot(runs, output, reference=None, title=None):
     figure.tight_layout()
     figure.savefig(output)
     plt.close(figure)
+    return [text.get_text() for text in axes.get_legend().get_texts()]
 
 
 def main(argv=None):
@@ -79,13 +81,19 @@ def main(argv=None):
     parser.add_argument('--reference', help="a scores file to draw dashed beside the runs (the original's)")
     parser.add_argument('-o', '--output', help='PNG to write (default: scores.txt.png beside a single run)')
     parser.add_argument('--title')
+    parser.add_argument('--label', action='append', metavar='NAME',
+                        help='the legend name of a run, once per run in order (default: its directory\'s name)')
+    parser.add_argument('--xlabel', default='global steps (4 frames each)',
+                        help='the x axis\' label (default: global steps (4 frames each), as for Atari)')
     args = parser.parse_args(argv)
+    if args.label is not None and len(args.label) != len(args.runs):
+        parser.error(f'{len(args.label)} --label for {len(args.runs)} runs; give one per run')
     runs = [scores_path(run) for run in args.runs]
     output = args.output or (runs[0] + '.png' if len(runs) == 1 else None)
     try:
         if output is None:
             raise UsageError('several runs need -o OUTPUT.png')
-        plot(runs, output, args.reference, args.title)
+        plot(runs, output, args.reference, args.title, args.label, args.xlabel)
     except UsageError as error:
         exit_with_usage_error('plot_scores.py', error)
     print(f'wrote {output}')

@@ -74,3 +74,14 @@ def test_default_outdir_is_a_new_one_under_results(tmp_path):
     assert len(runs) == 2 and all(run.startswith('pong_ff_') for run in runs)
     for run in runs:
         assert (tmp_path / 'results' / run / '200_finish.h5').is_file()
+
+
+def test_the_demo_plays_a_uniformly_random_policy_without_a_model():
+    """--random, the original's Doom demo's baseline, for Atari: Pong's random policy loses nearly every point."""
+    result = run_script('demo_a3c_ale.py', 'pong', '--random', '--n-runs', '1')
+    assert result.returncode == 0, result.stderr
+    first, last = result.stdout.splitlines()
+    assert first.startswith('Run 0: ') and last.startswith('mean: ')
+    assert -21 <= float(first.split()[-1]) <= -15
+    refused = run_script('demo_a3c_ale.py', 'pong', 'model.h5', '--random')
+    assert refused.returncode == 2 and '--random plays without a model; drop MODEL' in refused.stderr

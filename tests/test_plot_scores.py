@@ -37,3 +37,16 @@ def test_missing_or_empty_scores_are_refused(tmp_path):
     (tmp_path / 'scores.txt').write_text(SCORES.splitlines()[0] + '\n')
     result = run_script('plot_scores.py', str(tmp_path))
     assert result.returncode == 2 and 'has no evaluation yet' in result.stderr
+
+
+def test_runs_are_named_by_label_or_by_their_directory(tmp_path):
+    from plot_scores import plot
+    for name in ('a', 'b'):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'scores.txt').write_text(SCORES)
+    runs = [str(tmp_path / 'a' / 'scores.txt'), str(tmp_path / 'b' / 'scores.txt')]
+    assert plot(runs, str(tmp_path / 'named.png')) == ['a (mean)', 'a (median)', 'b (mean)', 'b (median)']
+    assert plot(runs, str(tmp_path / 'labelled.png'), labels=['RGB', 'grayscale'])[::2] == ['RGB (mean)',
+                                                                                           'grayscale (mean)']
+    result = run_script('plot_scores.py', *runs, '--label', 'only one', '-o', str(tmp_path / 'x.png'))
+    assert result.returncode == 2 and '1 --label for 2 runs' in result.stderr
