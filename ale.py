@@ -18,6 +18,7 @@ from ale_py import Action, ALEInterface, LoggerMode, roms
 
 from environment_kind import EnvironmentKind, check_display
 from errors import UsageError
+from paths import check_readable_file, prepare_output_directory
 
 ALEInterface.setLoggerMode(LoggerMode.Error)
 # Parallelism comes from worker processes; OpenCV's own thread pool would oversubscribe the cores.
@@ -42,6 +43,7 @@ def resolve_rom(rom):
     if os.path.isdir(rom):
         raise UsageError(f'ROM {rom!r} is a directory; give a ROM file (.bin) or a game id such as breakout')
     if os.path.isfile(rom):
+        check_readable_file(rom, 'ROM')
         if not ALEInterface.isSupportedROM(rom):
             raise UsageError(f'{rom!r} is not a ROM that ALE supports; give a supported .bin file '
                              'or a game id such as breakout')
@@ -87,7 +89,7 @@ class ALE:
             self.ale.setBool('display_screen', True)
             self.ale.setBool('sound', True)
         if record_screen_dir:
-            os.makedirs(record_screen_dir, exist_ok=True)
+            prepare_output_directory(record_screen_dir, '--record-screen-dir')
             self.ale.setString('record_screen_dir', record_screen_dir)
         self.ale.loadROM(rom_path)
         self.legal_actions = self.ale.getMinimalActionSet()

@@ -1,7 +1,10 @@
 """An episode as an animated GIF, for a README: Pillow writes the file."""
+import io
 import math
 
 from PIL import Image
+
+from atomic_files import write_bytes
 
 MIN_FRAME_MS = 20  # browsers show GIF frames shorter than this for 100 ms: drop frames instead
 
@@ -35,9 +38,10 @@ class GifRecorder:
         self.n_screens += 1
 
     def write(self):
-        """Write the GIF; return its number of frames."""
+        """Write the GIF, whole or not at all (WriteError); return its number of frames."""
         first, *rest = self.frames
-        with open(self.path, 'xb') as f:  # never over a file that appeared meanwhile
-            first.save(f, format='GIF', save_all=True, append_images=rest, loop=0, optimize=False,
-                       duration=frame_durations(len(self.frames), self.frames_per_second))
+        buffer = io.BytesIO()
+        first.save(buffer, format='GIF', save_all=True, append_images=rest, loop=0, optimize=False,
+                   duration=frame_durations(len(self.frames), self.frames_per_second))
+        write_bytes(self.path, buffer.getvalue(), overwrite=False)  # never over a file that appeared meanwhile
         return len(self.frames)

@@ -4,20 +4,25 @@ A checkpoint is an HDF5 file `checkpoint_<steps>.h5` in the run directory with
 the shared parameters and RMSProp statistics (flat vectors, in the layout of
 async_util.parameters_in_order), and as attributes the global step counter,
 the elapsed seconds, the best evaluation mean so far and the run's arguments.
-It is written to a temporary file, flushed to disk and renamed: a process
-killed at any instant leaves the previous checkpoint as it was. All are kept
+It is written to a temporary file, flushed to disk and renamed (atomic_files.py):
+a process killed at any instant, or a disk that fills up, leaves the previous
+checkpoints as they were. All are kept
 unless the run asks to keep only the newest few.
 """
 import glob
 import json
+import math
 import os
 import re
+import sys
 from dataclasses import dataclass
 
 import h5py
 import numpy as np
 
+from atomic_files import hdf5_bytes, write_bytes
 from errors import NonFiniteError, UsageError
+from paths import check_readable_directory
 
 _NAME = re.compile(r'checkpoint_(\d+)\.h5$')
 
@@ -31,6 +36,7 @@ class Checkpoint:
     best_mean: float
     args: dict
     path: str = ''
+    recorded_evaluations: list = None  # the steps of scores.txt's rows when it was written
 
 
 def check_finite(what, *arrays):
@@ -40,25 +46,22 @@ def check_finite(what, *arrays):
 
 
 def write_checkpoint(outdir, checkpoint, keep=0):
-    """Write checkpoint atomically; then, if keep > 0, delete all but the newest keep."""
+    """Write checkpoint atomically (WriteError if it cannot be); then, if keep > 0, delete all but
+    the newest keep."""
     check_finite(f'the model at step {checkpoint.steps}', checkpoint.params, checkpoint.stats)
     path = os.path.join(outdir, f'checkpoint_{checkpoint.steps}.h5')
-    temporary = path + '.tmp'
-    with h5py.File(temporary, 'w') as f:
-        f['params'] = checkpoint.params
-        f['rmsprop_stats'] = checkpoint.stats
-        f.attrs['steps'] = checkpoint.steps
-        f.attrs['elapsed'] = checkpoint.elapsed
-        f.attrs['best_mean'] = checkpoint.best_mean
-        f.attrs['args'] = json.dumps(checkpoint.args, sort_keys=True)
-    with open(temporary, 'rb') as f:
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    directory = os.open(outdir, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+
+    def write(buffer):
+        with h5py.File(buffer, 'w') as f:
+            f['params'] = checkpoint.params
+            f['rmsprop_stats'] = checkpoint.stats
+            f.attrs['steps'] = checkpoint.steps
+            f.attrs['elapsed'] = checkpoint.elapsed
+            f.attrs['best_mean'] = checkpoint.best_mean
+            f.attrs['args'] = json.dumps(checkpoint.args, sort_keys=True)
+            if checkpoint.recorded_evaluations is not None:
+                f.attrs['recorded_evaluations'] = json.dumps(checkpoint.recorded_evaluations)
+    write_bytes(path, hdf5_bytes(write))
     if keep > 0:
         for old in checkpoint_paths(outdir)[keep:]:
             os.remove(old)
@@ -66,15 +69,25 @@ def write_checkpoint(outdir, checkpoint, keep=0):
 
 
 def read_checkpoint(path):
-    """Load a checkpoint; OSError, KeyError or ValueError if the file is not an intact one."""
+    """Load a checkpoint; OSError, KeyError or ValueError if the file is not an intact one. The
+    elapsed time and the best mean may be missing (0 and -inf, with a warning)."""
     with h5py.File(path, 'r') as f:
-        checkpoint = Checkpoint(steps=int(f.attrs['steps']), params=f['params'][()],
-                                stats=f['rmsprop_stats'][()], elapsed=float(f.attrs['elapsed']),
-                                best_mean=float(f.attrs['best_mean']), args=json.loads(f.attrs['args']),
-                                path=path)
-    if checkpoint.params.shape != checkpoint.stats.shape:
+        attrs = f.attrs
+        steps, args, params, stats = int(attrs['steps']), json.loads(attrs['args']), f['params'][()], \
+            f['rmsprop_stats'][()]
+        recorded = attrs.get('recorded_evaluations')
+        optional = {name: attrs.get(name) for name in ('elapsed', 'best_mean')}
+    if params.shape != stats.shape:
         raise ValueError('parameters and statistics differ in size')
-    return checkpoint
+    if not isinstance(args, dict):
+        raise ValueError('its arguments are not a JSON object')
+    for name, default in (('elapsed', 0.0), ('best_mean', -math.inf)):
+        if optional[name] is None:
+            print(f'warning: {path} does not say its {name}; taking {default}', file=sys.stderr, flush=True)
+            optional[name] = default
+    return Checkpoint(steps=steps, params=params, stats=stats, elapsed=float(optional['elapsed']),
+                      best_mean=float(optional['best_mean']), args=args, path=path,
+                      recorded_evaluations=None if recorded is None else json.loads(recorded))
 
 
 def checkpoint_paths(outdir):
@@ -85,13 +98,21 @@ def checkpoint_paths(outdir):
 
 
 def latest_checkpoint(outdir):
-    """The newest checkpoint of a run that loads; older ones stand in for damaged newer ones."""
-    if not os.path.isdir(outdir):
-        raise UsageError(f'--resume {outdir!r} is not a directory; give the directory of an earlier run')
+    """The newest checkpoint of a run that loads; older ones stand in for damaged newer ones (with
+    a warning); UsageError, on one line, if none loads."""
+    check_readable_directory(outdir, '--resume')
+    damaged = []
     for path in checkpoint_paths(outdir):
         try:
-            return read_checkpoint(path)
-        except (OSError, KeyError, ValueError) as error:
-            print(f'warning: skipping damaged checkpoint {path} ({error})', flush=True)
+            checkpoint = read_checkpoint(path)
+        except (OSError, KeyError, ValueError, TypeError) as error:
+            damaged.append(f'{path} ({error})')
+            continue
+        for description in damaged:
+            print(f'warning: skipping damaged checkpoint {description}', file=sys.stderr, flush=True)
+        return checkpoint
+    if damaged:
+        raise UsageError(f'{outdir!r} holds no intact checkpoint to resume from (the newest, {damaged[0]}); '
+                         'start a new run, with --load and one of its models to keep what it learned')
     raise UsageError(f'{outdir!r} holds no intact checkpoint to resume from; give the directory of a run '
                      'that wrote checkpoint_<steps>.h5 files, or start a new run')

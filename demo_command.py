@@ -1,16 +1,17 @@
 """The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py): play whole episodes with a model,
 or with a uniformly random policy (--random), the baseline a score is read against."""
-import os
+import sys
 import time
 
 import chainer
 import numpy as np
 
 from animation import GifRecorder
-from errors import (ArgumentParser, UsageError, exit_with_usage_error, non_negative_float, positive_float,
-                    positive_int)
+from errors import (ArgumentParser, UsageError, WriteError, exit_with_usage_error, non_negative_float,
+                    positive_float, positive_int)
 from evaluation import run_episode, summarize
 from models import load_model
+from paths import check_new_file
 from seeding import independent_seeds
 
 
@@ -43,13 +44,6 @@ def parse_args(kind, argv=None):
     if args.random == (args.model is not None):
         parser.error('give MODEL or --random' if not args.random else '--random plays without a model; drop MODEL')
     return args
-
-
-def check_new_file(path, option):
-    if os.path.exists(path):
-        raise UsageError(f'{option} {path!r} exists; give a new file name (nothing is overwritten)')
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        raise UsageError(f'the directory of {option} {path!r} does not exist; create it or give another path')
 
 
 def open_player(kind, args):
@@ -86,7 +80,11 @@ def main(script, kind, argv=None):
         scores.append(run_episode(env, model, rng, args.deterministic, on_step=after_step))
         print(f'Run {run}: {scores[-1]:g}', flush=True)
         if recorder:
-            n_frames = recorder.write()
+            try:
+                n_frames = recorder.write()
+            except WriteError as error:
+                print(f'{script}: error: {error}', file=sys.stderr)
+                return 1
             print(f'wrote {n_frames} frames at {recorder.frames_per_second:g} frames/s to {args.gif}', flush=True)
     env.close()
     mean, median, stdev = summarize(scores)

@@ -29,6 +29,7 @@ import numpy as np
 
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float, positive_int
+from paths import check_readable_file, prepare_output_directory
 
 try:
     import vizdoom
@@ -71,6 +72,7 @@ def resolve_scenario(scenario):
     if os.path.isdir(scenario):
         raise UsageError(f'scenario {scenario!r} is a directory; give a .cfg file or a scenario name such as basic')
     if os.path.isfile(scenario):
+        check_readable_file(scenario, 'scenario')
         if not scenario.endswith('.cfg'):
             raise UsageError(f'{scenario!r} is not a ViZDoom .cfg file; give a .cfg file or a scenario name '
                              'such as basic')
@@ -116,7 +118,7 @@ class DoomEnv:
         self.steps_per_second = TICS_PER_SECOND / tics_per_step
         self.record_screen_dir = record_screen_dir
         if record_screen_dir:
-            os.makedirs(record_screen_dir, exist_ok=True)
+            prepare_output_directory(record_screen_dir, '--record-screen-dir')
         self.game = vizdoom.DoomGame()
         self.game.load_config(config_path)
         # The engine's own settings file, which it would otherwise write into the working directory.

@@ -7,6 +7,19 @@ class UsageError(Exception):
     """Raised for input the user can fix; the scripts print it on one line and exit 2."""
 
 
+class WriteError(Exception):
+    """A file could not be written (no space, quota, read-only file system, I/O error)."""
+
+    def __init__(self, path, reason):
+        self.path = path
+        self.reason = reason  # e.g. 'No space left on device'
+        super().__init__(f'could not write {path} ({reason})')
+
+    @classmethod
+    def from_os_error(cls, path, error):
+        return cls(path, error.strerror or str(error))
+
+
 class NonFiniteError(FloatingPointError):
     """Training produced inf or NaN: continuing, or saving it, would only spread it."""
 

@@ -5,15 +5,16 @@ models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
 1=policy (1/0), 2=value (2/0); LSTM is 0=torso, 1=LSTM (1/upward, 1/lateral),
 2=policy, 3=value.
 """
-import os
 
 import chainer
 import chainer.links as L
 import h5py
 import numpy as np
 
+from atomic_files import hdf5_bytes, write_bytes
 from dqn_head import NIPSDQNHead
 from errors import UsageError
+from paths import check_readable_file
 from init_like_torch import init_like_torch
 from linear import linear
 from lstm_sequence import lstm_sequence
@@ -77,16 +78,14 @@ def make_model(n_actions, use_lstm, rng, n_input_channels=4):
 
 
 def save_model(path, model):
-    """Write the model's parameters, as the original did (Chainer HDF5)."""
-    chainer.serializers.save_hdf5(path, model)
+    """Write the model's parameters, as the original did (Chainer HDF5), whole or not at all
+    (WriteError if it cannot be written)."""
+    write_bytes(path, hdf5_bytes(lambda buffer: chainer.serializers.save_hdf5(buffer, model)))
 
 
 def inspect_model_file(path):
     """Return (use_lstm, n_actions, n_input_channels) of a model file; UsageError if it is not one."""
-    if os.path.isdir(path):
-        raise UsageError(f'model {path!r} is a directory; give the path of a .h5 model file')
-    if not os.path.isfile(path):
-        raise UsageError(f'model file {path!r} does not exist; give the path of a .h5 model')
+    check_readable_file(path, 'model file')
     try:
         with h5py.File(path, 'r') as f:
             use_lstm = 'upward' in f.get('1', {})

@@ -26,11 +26,11 @@ import numpy as np
 from a3c import A3C, learning_rate
 from async_util import bind_parameters, mp_context, n_parameters, shared_array, weight_mask
 from checkpoint import Checkpoint, checkpoint_paths, write_checkpoint
-from errors import NonFiniteError, UsageError
+from errors import NonFiniteError, UsageError, WriteError
 from evaluation import eval_performance
 from models import make_model, save_model
 from rmsprop_async import RMSpropAsync
-from run_dir import append_score, rewind_scores, start_scores, unique_path
+from run_dir import append_score, recorded_steps, rewind_scores, start_scores, unique_path
 from seeding import independent_seeds
 
 WORKER_STOP_TIMEOUT = 10.0
@@ -113,9 +113,12 @@ class Worker:
             else:
                 self.train()
         except BaseException as error:
-            if not isinstance(error, NonFiniteError):  # that one says all there is to say
-                traceback.print_exc()
-            self.shared.errors.put((self.name, f'{type(error).__name__}: {error}'))
+            if isinstance(error, WriteError):  # the parent says it, with what to do next
+                self.shared.errors.put((self.name, str(error), (error.path, error.reason)))
+            else:
+                if not isinstance(error, NonFiniteError):  # that one says all there is to say
+                    traceback.print_exc()
+                self.shared.errors.put((self.name, f'{type(error).__name__}: {error}', None))
             sys.stderr.flush()
             os._exit(1)
 
@@ -129,6 +132,7 @@ class Worker:
 
     def train(self):
         args, shared = self.args, self.shared
+        self.open_evaluation()  # now, not at the first evaluation: a worker's memory is steady from the start
         for global_t in self.evaluations_to_redo:
             self.evaluate(global_t)
         env = self.make_env(self.process_idx, self.env_seed, train=True)
@@ -155,7 +159,7 @@ class Worker:
                 self.evaluate(global_t)
 
     def open_evaluation(self):
-        """The evaluation's environment and model, made at the first evaluation."""
+        """The evaluation's environment and model (made once)."""
         if self.eval_env is None:
             self.eval_env = self.make_env(self.process_idx, self.eval_env_seed, train=False)
             self.eval_model = make_model(self.n_actions, self.args.use_lstm, np.random.RandomState(0),
@@ -214,14 +218,21 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         shared.stats[:] = checkpoint.stats
         shared.counter.value = checkpoint.steps
         # An evaluation may have been recorded after the checkpoint's snapshot: its row counts too.
-        evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency)
+        try:
+            evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency,
+                                                               checkpoint.recorded_evaluations)
+        except WriteError as error:
+            return report_write_failure(error, outdir)
         shared.best_mean.value = max(checkpoint.best_mean, best_recorded)
         start_time = time.time() - checkpoint.elapsed
         print(f'resuming from {checkpoint.path} at step {checkpoint.steps:,}', flush=True)
     else:
         if initial_params is not None:
             shared.params[:] = initial_params
-        start_scores(outdir)
+        try:
+            start_scores(outdir)
+        except WriteError as error:
+            return report_write_failure(error, outdir)
         evaluations_to_redo = []
         start_time = time.time()
     start_step, run_start = shared.counter.value, time.time()
@@ -233,6 +244,8 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
     def save_checkpoint():
         snapshot = shared.snapshot(start_time, args.steps)
         snapshot.args = vars(args)
+        with shared.results_lock:  # which evaluations have their row: a resumed run plays the others again
+            snapshot.recorded_evaluations = recorded_steps(outdir)
         return write_checkpoint(outdir, snapshot, keep=args.keep_checkpoints)
 
     # Explicit handlers: a shell starts background jobs with SIGINT ignored.
@@ -248,11 +261,13 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         steps = shared.global_steps(args.steps)
         try:
             path = save_checkpoint()
+            model_path = unique_path(os.path.join(outdir, f'{steps}_keyboardinterrupt.h5'))
+            save_model(model_path, model)
         except NonFiniteError as error:
             print(f'error: {error}; nothing saved, the previous checkpoint is intact', file=sys.stderr)
             return 1
-        model_path = unique_path(os.path.join(outdir, f'{steps}_keyboardinterrupt.h5'))
-        save_model(model_path, model)
+        except WriteError as error:
+            return report_write_failure(error, outdir)
         print(f'saved the current model to {model_path} and a checkpoint to {path}; continue with '
               f'--resume {outdir}', file=sys.stderr)
         return 130
@@ -260,6 +275,12 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         stop_workers(workers, shared)
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
+    if isinstance(failure, WriteError):
+        try:  # as after Ctrl-C, where the disk still lets us
+            save_checkpoint()
+        except (WriteError, NonFiniteError):
+            pass
+        return report_write_failure(failure, outdir)
     if failure:
         last = checkpoint_paths(outdir)
         print(f'error: {failure}; training stopped; ' +
@@ -268,20 +289,31 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         return 1
     try:
         save_checkpoint()
+        path = unique_path(os.path.join(outdir, f'{args.steps}_finish.h5'))
+        save_model(path, model)
     except NonFiniteError as error:
         print(f'error: {error}; the final model is not saved', file=sys.stderr)
         return 1
-    path = unique_path(os.path.join(outdir, f'{args.steps}_finish.h5'))
-    save_model(path, model)
+    except WriteError as error:
+        return report_write_failure(error, outdir)
     this_run = time.time() - run_start
     print(f'training finished: {args.steps} steps in {format_duration(time.time() - start_time)} '
           f'({(args.steps - start_step) / this_run:.1f} steps/s); saved the final model to {path}', flush=True)
     return 0
 
 
+def report_write_failure(error, outdir):
+    """One line: the file that could not be written, why, and where the run can go on from."""
+    last = checkpoint_paths(outdir)
+    where = (f'the newest intact checkpoint is {last[0]}: when there is room again, continue with '
+             f'--resume {outdir}' if last else 'no checkpoint was written yet')
+    print(f'error: {error}; training stopped; {where}', file=sys.stderr, flush=True)
+    return 1
+
+
 def monitor(workers, shared, args, start_time, save_checkpoint):
     """Show progress and write checkpoints until every worker has finished; return a failure
-    message, or None."""
+    (a message, or the WriteError that stopped the run), or None."""
     last_time, last_steps = time.time(), shared.counter.value
     next_checkpoint = (last_steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
     while True:
@@ -295,6 +327,8 @@ def monitor(workers, shared, args, start_time, save_checkpoint):
                 save_checkpoint()
             except NonFiniteError as error:
                 return f'{error} (not saved)'
+            except WriteError as error:
+                return error
             next_checkpoint = (steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
         if all(worker.exitcode == 0 for worker in workers):
             return None
@@ -307,10 +341,13 @@ def monitor(workers, shared, args, start_time, save_checkpoint):
 
 
 def worker_failure(worker, shared):
+    """What stopped a worker: the WriteError it could not get past, or a message."""
     causes = {}
     while not shared.errors.empty():
-        name, cause = shared.errors.get()
-        causes[name] = cause
+        name, cause, write_error = shared.errors.get()
+        causes[name] = WriteError(*write_error) if write_error else cause
+    if isinstance(causes.get(worker.name), WriteError):
+        return causes[worker.name]
     if worker.name in causes:
         return f'{worker.name} failed: {causes[worker.name]}'
     if worker.exitcode < 0:

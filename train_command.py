@@ -5,15 +5,18 @@ EnvironmentKind says what differs (the positional argument, how to open an
 environment, options of its own).
 """
 import argparse
+import os
 import random
+import sys
 
 from async_util import flatten_parameters
 from checkpoint import latest_checkpoint
 from environment_kind import check_display
-from errors import (ArgumentParser, UsageError, exit_with_usage_error, non_negative_float, non_negative_int,
-                    positive_float, positive_int)
+from errors import (ArgumentParser, UsageError, WriteError, exit_with_usage_error, non_negative_float,
+                    non_negative_int, positive_float, positive_int)
 from models import load_model
-from run_dir import check_writable, prepare_outdir, record_run
+from paths import check_readable_file, check_writable_directory
+from run_dir import lock_run_dir, prepare_outdir, record_run
 from train_async import train
 
 # Options that only change how a run is watched: a resumed run may set them anew.
@@ -120,16 +123,23 @@ def main(script, kind, argv=None):
         n_actions, n_channels = kind.observation_spec(env_path, options)
         initial_params = None
         if args.load and checkpoint is None:
+            check_readable_file(args.load, '--load')
             initial_params = flatten_parameters(load_model(args.load, n_actions, use_lstm=args.use_lstm,
                                                            n_input_channels=n_channels))
         if checkpoint is None:
             run_name = f'{kind.short_name(env_path)}_{"lstm" if args.use_lstm else "ff"}'
             args.outdir = prepare_outdir(args.outdir, 'results', run_name)
         else:
-            check_writable(args.outdir)
+            check_writable_directory(args.outdir, '--resume')
+        lock = lock_run_dir(args.outdir)  # held until training ends (a kill releases it too)
     except UsageError as error:
         exit_with_usage_error(script, error)
-    record_run(args.outdir, args)
+    try:
+        record_run(args.outdir, args)
+    except WriteError as error:
+        os.close(lock)
+        print(f'{script}: error: {error}; nothing was trained', file=sys.stderr)
+        return 1
     print(f'training A3C {"LSTM" if args.use_lstm else "FF"} on {env_path} ({n_actions} actions) '
           f'with {args.processes} processes, seed {args.seed}; writing to {args.outdir}', flush=True)
 
@@ -137,5 +147,8 @@ def main(script, kind, argv=None):
         return kind.open(env_path, seed, train=train, use_sdl=args.use_sdl and train and process_idx == 0,
                          **options)
 
-    return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params,
-                 n_input_channels=n_channels)
+    try:
+        return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params,
+                     n_input_channels=n_channels)
+    finally:
+        os.close(lock)

@@ -52,7 +52,7 @@ def test_an_outdir_that_cannot_be_written_is_refused(tmp_path):
     blocker = tmp_path / 'a_file'
     blocker.write_text('')
     assert_usage_error(run_script('a3c_ale.py', '1', 'breakout', '--outdir', str(blocker / 'run')),
-                       'cannot create the output directory', 'writable --outdir')
+                       '--outdir', 'cannot be created (Not a directory)', 'give a writable directory')
     assert_usage_error(run_script('a3c_ale.py', '1', 'breakout', '--outdir', str(blocker)), 'is a file')
 
 

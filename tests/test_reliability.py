@@ -222,7 +222,7 @@ def test_resume_of_a_directory_without_checkpoint_is_refused(tmp_path):
     result = resume(tmp_path)
     assert result.returncode == 2 and 'holds no intact checkpoint' in result.stderr
     result = resume(tmp_path / 'missing')
-    assert result.returncode == 2 and 'is not a directory' in result.stderr
+    assert result.returncode == 2 and 'does not exist' in result.stderr
 
 
 def test_load_starts_a_new_run_from_the_model_weights(tmp_path, reference_model):
