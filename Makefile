@@ -4,7 +4,7 @@ VENV := .venv
 PROCESSES ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: setup setup-doom train test
+.PHONY: setup setup-doom setup-sweep setup-tensorboard train test
 
 setup: $(VENV)/.installed
 
@@ -21,8 +21,22 @@ $(VENV)/.installed-doom: $(VENV)/.installed requirements-doom.txt
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-doom.txt
 	touch $@
 
+# Ray is optional too: only sweep_a3c_ale.py needs it; the sweep tests are skipped without it.
+setup-sweep: $(VENV)/.installed-sweep
+
+$(VENV)/.installed-sweep: $(VENV)/.installed requirements-sweep.txt
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-sweep.txt
+	touch $@
+
+# TensorBoard too: only --tensorboard needs it; its tests are skipped without it.
+setup-tensorboard: $(VENV)/.installed-tensorboard
+
+$(VENV)/.installed-tensorboard: $(VENV)/.installed requirements-tensorboard.txt
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-tensorboard.txt
+	touch $@
+
 train: setup
 	$(VENV)/bin/python a3c_ale.py $(PROCESSES) breakout $(ARGS)
 
-test: setup setup-doom
+test: setup setup-doom setup-sweep setup-tensorboard
 	$(VENV)/bin/python -m pytest -q tests $(ARGS)

@@ -29,6 +29,7 @@ from async_util import bind_parameters, gather_gradients, n_parameters
 from errors import NonFiniteError
 from models import phi
 from policy import choose_action
+from training_stats import add_update
 
 
 def learning_rate(global_step, total_steps, initial_lr):
@@ -75,10 +76,12 @@ class A3CLoss(chainer.FunctionNode):
         self.log_pi = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.pi = np.exp(self.log_pi)
         self.entropy = -(self.pi * self.log_pi).sum(axis=1)
+        self.values = values
         self.advantages = self.returns - values
         log_pi_taken = self.log_pi[np.arange(n), self.actions]
-        loss = (-(log_pi_taken * self.advantages).sum() - self.beta * self.entropy.sum()
-                + self.v_loss_coef * (self.advantages ** 2).sum() / 2)
+        self.policy_loss = -(log_pi_taken * self.advantages).sum()
+        self.value_loss = self.v_loss_coef * (self.advantages ** 2).sum() / 2
+        loss = self.policy_loss - self.beta * self.entropy.sum() + self.value_loss
         return np.asarray(loss, np.float32),
 
     def backward(self, indexes, grad_outputs):
@@ -106,11 +109,12 @@ class A3C:
     model: the worker's local model. shared_params, shared_stats: flat vectors
     in shared memory (the global parameters, RMSProp's statistics).
     optimizer: an RMSpropAsync. Set `lr` before each step (the schedule is
-    driven by the global step counter).
+    driven by the global step counter). sums, if given, is this worker's row of
+    training_stats.SharedSums: each update adds its figures there.
     """
 
     def __init__(self, model, shared_params, shared_stats, optimizer, rng,
-                 t_max=5, gamma=0.99, beta=0.01, v_loss_coef=0.5, lr=7e-4):
+                 t_max=5, gamma=0.99, beta=0.01, v_loss_coef=0.5, lr=7e-4, sums=None):
         self.model = model
         self.shared_params = shared_params
         self.shared_stats = shared_stats
@@ -121,6 +125,7 @@ class A3C:
         self.beta = beta
         self.v_loss_coef = v_loss_coef
         self.lr = lr
+        self.sums = sums
         self.local_params = np.empty(n_parameters(model), np.float32)
         bind_parameters(model, self.local_params)
         self.local_params[:] = shared_params
@@ -179,15 +184,19 @@ class A3C:
                                      replay=stack_kept(self.kept[:n_inputs]))
         bootstrap_value = float(values.array[n, 0]) if bootstrap_state is not None else 0.0
         returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
-        loss = a3c_loss(pout.logits, values, self.actions[:n], returns, self.beta, self.v_loss_coef)
+        loss_node = A3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
+        loss = loss_node.apply((pout.logits, values))[0]
 
         if not np.isfinite(loss.array):
             raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')
         self.model.cleargrads()
         loss.backward()
         gather_gradients(self.model, self.grad)
-        self.optimizer.update(self.shared_params, self.shared_stats, self.grad, self.lr)
+        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats, self.grad, self.lr)
         self.local_params[:] = self.shared_params
+        if self.sums is not None:  # for stats.csv
+            add_update(self.sums, n, loss_node.entropy.sum(), loss_node.values.sum(), loss_node.advantages.sum(),
+                       loss_node.policy_loss, loss_node.value_loss, grad_norm, self.optimizer.max_grad_norm)
 
         self.n_steps = 0
         self.segment_start_state = detach(self.recurrent_state)

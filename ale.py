@@ -12,12 +12,14 @@ import difflib
 import os
 import re
 
+import ale_py
 import cv2
 import numpy as np
 from ale_py import Action, ALEInterface, LoggerMode, roms
 
 from environment_kind import EnvironmentKind, check_display
 from errors import UsageError
+from model_info import file_md5
 from paths import check_readable_file, prepare_output_directory
 
 ALEInterface.setLoggerMode(LoggerMode.Error)
@@ -166,8 +168,13 @@ class ALE:
                    interpolation=cv2.INTER_LINEAR)
 
 
+def game_info(rom_path):
+    """What a model file says of the game it was trained on."""
+    return {'game': game_name(rom_path), 'rom_md5': file_md5(rom_path), 'ale_py_version': ale_py.__version__}
+
+
 ATARI = EnvironmentKind(
     name='Atari', argument='rom',
     argument_help='ALE game id (breakout, space_invaders, ...) or path to a ROM file',
     resolve=resolve_rom, short_name=game_name,
-    open=ALE)
+    open=ALE, game_info=game_info)

@@ -10,8 +10,9 @@ from animation import GifRecorder
 from errors import (ArgumentParser, UsageError, WriteError, exit_with_usage_error, non_negative_float,
                     positive_float, positive_int)
 from evaluation import run_episode, summarize
-from models import load_model
-from paths import check_new_file
+from model_info import describe
+from models import load_model, read_model_info
+from paths import check_new_file, check_readable_file
 from seeding import independent_seeds
 
 
@@ -50,13 +51,29 @@ def open_player(kind, args):
     """The environment, the model (None for --random) and the action sampler's generator: the
     environment's random starts and the sampled actions draw from two streams derived from --seed."""
     env_seed, action_seed = independent_seeds(2, args.seed)
-    env = kind.open(kind.resolve(getattr(args, kind.argument)), env_seed, train=False, use_sdl=args.use_sdl,
+    env_path = kind.resolve(getattr(args, kind.argument))
+    env = kind.open(env_path, env_seed, train=False, use_sdl=args.use_sdl,
                     record_screen_dir=args.record_screen_dir, **kind.option_values(args))
     model = None
     if not args.random:
+        check_readable_file(args.model, 'model file')
+        info = read_model_info_or_nothing(args.model)
+        other = kind.other_game(info, env_path)
+        if other:
+            raise UsageError(f'{args.model!r} holds a model trained on {other[0]} but this is {other[1]}; give a '
+                             f'model trained on {kind.short_name(env_path)}')
         model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm,
                            n_input_channels=env.state.shape[0])
+        print(f'model: {describe(info)}', flush=True)
     return env, model, np.random.RandomState(action_seed)
+
+
+def read_model_info_or_nothing(path):
+    """The model file's own description, or {} (load_model then says what is wrong with the file)."""
+    try:
+        return read_model_info(path)
+    except (OSError, ValueError):
+        return {}
 
 
 def main(script, kind, argv=None):

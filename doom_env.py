@@ -29,6 +29,7 @@ import numpy as np
 
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float, positive_int
+from model_info import file_md5
 from paths import check_readable_file, prepare_output_directory
 
 try:
@@ -200,11 +201,17 @@ def resolution_of(text):
     return getattr(vizdoom.ScreenResolution, name)
 
 
+def game_info(config_path):
+    """What a model file says of the scenario it was trained on."""
+    return {'scenario': scenario_name(config_path), 'scenario_md5': file_md5(config_path),
+            'vizdoom_version': vizdoom.__version__}
+
+
 DOOM = EnvironmentKind(
     name='ViZDoom', argument='scenario', argument_default='basic',
     argument_help='bundled ViZDoom scenario (basic, defend_the_center, health_gathering, ...) or path to a .cfg file',
     resolve=resolve_scenario, short_name=scenario_name,
-    open=DoomEnv,
+    open=DoomEnv, game_info=game_info,
     display_flag='--window-visible',
     default_eval_frequency=10 ** 5,
     options=(

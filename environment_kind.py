@@ -40,6 +40,7 @@ class EnvironmentKind:
     resolve: Callable               # argument -> file path (UsageError if there is none)
     short_name: Callable            # file path -> name for run directories
     open: Callable                  # (path, seed, train=, use_sdl=, record_screen_dir=, **options) -> env
+    game_info: Callable             # file path -> what a model file says of the game (model_info.py)
     argument_default: str = None    # None: a positional argument (ROM); else an option (--scenario basic)
     display_flag: str = '--use-sdl'  # the option that shows the game's window (its dest is use_sdl)
     default_eval_frequency: int = 10 ** 6
@@ -64,6 +65,16 @@ class EnvironmentKind:
 
     def option_values(self, args):
         return {option.dest: getattr(args, option.dest) for option in self.options if hasattr(args, option.dest)}
+
+    def other_game(self, model_info, path):
+        """None if a model file's info (model_info.py) fits the game at path or says nothing of it;
+        else what it was trained on, for the message."""
+        mine = self.game_info(path)
+        for name_key, md5_key in (('game', 'rom_md5'), ('scenario', 'scenario_md5')):
+            if md5_key in model_info and md5_key in mine and model_info[md5_key] != mine[md5_key]:
+                return (f'{model_info.get(name_key, "?")} ({md5_key.split("_")[0]} md5 {model_info[md5_key]})',
+                        f'{mine[name_key]} ({md5_key.split("_")[0]} md5 {mine[md5_key]})')
+        return None
 
     def observation_spec(self, path, options):
         """(number of actions, observation channels) of the environment these options make."""

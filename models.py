@@ -77,10 +77,23 @@ def make_model(n_actions, use_lstm, rng, n_input_channels=4):
     return model
 
 
-def save_model(path, model):
+def save_model(path, model, info=None):
     """Write the model's parameters, as the original did (Chainer HDF5), whole or not at all
-    (WriteError if it cannot be written)."""
-    write_bytes(path, hdf5_bytes(lambda buffer: chainer.serializers.save_hdf5(buffer, model)))
+    (WriteError if it cannot be written). info: what the file says of itself (model_info.py),
+    as attributes of its root; the groups and datasets are the original's layout."""
+    def write(buffer):
+        with h5py.File(buffer, 'w') as f:
+            chainer.serializers.HDF5Serializer(f).save(model)
+            for name, value in (info or {}).items():
+                f.attrs[name] = value
+    write_bytes(path, hdf5_bytes(write))
+
+
+def read_model_info(path):
+    """The attributes a model file carries ({} for the original's files and our older ones)."""
+    with h5py.File(path, 'r') as f:
+        return {name: value.decode() if isinstance(value, bytes) else
+                value.item() if hasattr(value, 'item') else value for name, value in f.attrs.items()}
 
 
 def inspect_model_file(path):

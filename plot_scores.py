@@ -3,11 +3,14 @@
 usage: python plot_scores.py RUN_DIR_OR_SCORES [...] [--reference FILE] [-o scores.txt.png]
 
 Each run is a line (the evaluation mean) with a band of one standard
-deviation around it and its median dotted. --reference adds a curve in the
+deviation around it and its median dotted. Runs whose directory holds a
+stats.csv (the trainer writes one) get three more panels: the policy's
+entropy, the values and the steps/s over the global steps. --reference adds a curve in the
 same format, such as the original's (../shared/reference/muupan_*_scores.txt),
 dashed. Without -o, a single run's plot goes beside its scores.txt as
 scores.txt.png.
 """
+import csv
 import os
 import sys
 
@@ -21,6 +24,7 @@ import numpy as np  # noqa: E402
 from errors import ArgumentParser, UsageError, exit_with_usage_error  # noqa: E402
 
 FIGURE_SIZE = (8, 5)  # inches
+STATS_FIGURE_SIZE = (12, 8)  # the scores and three panels of statistics
 DPI = 100
 
 
@@ -47,11 +51,39 @@ def label_of(path):
     return os.path.basename(directory) if os.path.basename(path) == 'scores.txt' else os.path.basename(path)
 
 
+def read_stats(scores_file):
+    """stats.csv beside a run's scores.txt as {column: array}, or None if there is none."""
+    path = os.path.join(os.path.dirname(os.path.abspath(scores_file)), 'stats.csv')
+    if os.path.basename(scores_file) != 'scores.txt' or not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    columns = {}
+    for name in STATS_PANELS_COLUMNS:
+        columns[name] = np.array([float(row[name]) if row.get(name) not in (None, '') else np.nan for row in rows])
+    return columns if len(rows) else None
+
+
+# (column of stats.csv, y label) of the panels beside the scores
+STATS_PANELS = (('entropy', 'policy entropy (mean over states)'), ('value', 'V(s) (mean over states)'),
+                ('steps_per_s', 'global steps/s'))
+STATS_PANELS_COLUMNS = ('steps',) + tuple(column for column, _ in STATS_PANELS)
+
+
 def plot(runs, output, reference=None, title=None, labels=None, xlabel='global steps (4 frames each)'):
-    """Draw the runs (and the reference) into output; return the legend's entries."""
-    figure, axes = plt.subplots(figsize=FIGURE_SIZE, dpi=DPI)
+    """Draw the runs (and the reference) into output; beside them, a panel each for the policy's
+    entropy, the values and the steps/s of the runs that have a stats.csv. Return the scores
+    panel's legend entries."""
+    labels = labels or [label_of(path) for path in runs]
+    stats = [read_stats(path) for path in runs]
+    if any(s is not None for s in stats):
+        figure, grid = plt.subplots(2, 2, figsize=STATS_FIGURE_SIZE, dpi=DPI)
+        axes, panels = grid[0, 0], [grid[0, 1], grid[1, 0], grid[1, 1]]
+    else:
+        figure, axes = plt.subplots(figsize=FIGURE_SIZE, dpi=DPI)
+        panels = []
     last_step = 0
-    for path, label in zip(runs, labels or [label_of(path) for path in runs]):
+    for path, label in zip(runs, labels):
         steps, mean, median, stdev = read_scores(path)
         line, = axes.plot(steps, mean, label=f'{label} (mean)')
         axes.fill_between(steps, mean - stdev, mean + stdev, color=line.get_color(), alpha=0.2)
@@ -63,12 +95,20 @@ def plot(runs, output, reference=None, title=None, labels=None, xlabel='global s
         steps, mean, stdev = steps[shown], mean[shown], stdev[shown]
         line, = axes.plot(steps, mean, '--', color='black', label=f'{label_of(reference)} (reference mean)')
         axes.fill_between(steps, mean - stdev, mean + stdev, color='black', alpha=0.08)
+    for panel, (column, ylabel) in zip(panels, STATS_PANELS):
+        for run_stats, label in zip(stats, labels):
+            if run_stats is not None:
+                panel.plot(run_stats['steps'], run_stats[column], label=label)
+        panel.set_xlabel(xlabel)
+        panel.set_ylabel(ylabel)
+        panel.grid(alpha=0.3)
+        panel.legend(loc='best', fontsize='small')
     axes.set_xlabel(xlabel)
     axes.set_ylabel('evaluation score')
     axes.grid(alpha=0.3)
     axes.legend(loc='best', fontsize='small')
     if title:
-        axes.set_title(title)
+        (figure.suptitle if panels else axes.set_title)(title)
     figure.tight_layout()
     figure.savefig(output)
     plt.close(figure)

@@ -26,7 +26,8 @@ class RMSpropAsync:
         self._tmp = np.empty(size, np.float32)
 
     def update(self, params, stats, grad, lr):
-        """One step on params and stats (both shared), from grad (modified in place)."""
+        """One step on params and stats (both shared), from grad (modified in place); return the
+        gradient's norm before clipping."""
         norm = float(np.sqrt(np.dot(grad, grad)))
         if not math.isfinite(norm):
             raise NonFiniteError(f'the gradient holds inf or NaN (norm {norm}); nothing was applied')
@@ -46,3 +47,4 @@ class RMSpropAsync:
         np.divide(grad, tmp, out=tmp)
         tmp *= np.float32(lr)
         params -= tmp
+        return norm

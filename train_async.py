@@ -28,12 +28,16 @@ from async_util import bind_parameters, mp_context, n_parameters, shared_array, 
 from checkpoint import Checkpoint, checkpoint_paths, write_checkpoint
 from errors import NonFiniteError, UsageError, WriteError
 from evaluation import eval_performance
+from model_info import with_progress
 from models import make_model, save_model
 from rmsprop_async import RMSpropAsync
 from run_dir import append_score, recorded_steps, rewind_scores, start_scores, unique_path
 from seeding import independent_seeds
+from tensorboard_log import TensorBoardLog
+from training_stats import SharedSums, StatsWriter, add_episode, rewind_stats, start_stats
 
 WORKER_STOP_TIMEOUT = 10.0
+DEFAULT_STATS_FREQUENCY = 10_000
 
 
 def worker_seeds(seed, process_idx, start_step):
@@ -50,7 +54,7 @@ def model_init_seed(seed):
 class SharedTraining:
     """What the workers share: parameters, RMSProp statistics, the global counter, results."""
 
-    def __init__(self, model):
+    def __init__(self, model, n_workers=1):
         self.params = shared_array(n_parameters(model))
         bind_parameters(model, self.params)
         self.stats = shared_array(self.params.size)
@@ -61,6 +65,7 @@ class SharedTraining:
         self.last_eval_mean = mp_context.RawValue('d', math.nan)
         self.results_lock = mp_context.Lock()  # scores.txt and the best model
         self.errors = mp_context.SimpleQueue()  # (worker name, cause) from a worker that fails
+        self.sums = SharedSums(n_workers)  # what updates and episodes give, for stats.csv
 
     def global_steps(self, total_steps):
         return min(self.counter.value, total_steps)
@@ -82,7 +87,7 @@ class Worker:
     """One training process: its environment, its agent, and its share of the evaluations."""
 
     def __init__(self, process_idx, args, shared, make_env, n_actions, outdir, start_time, start_step,
-                 evaluations_to_redo, n_input_channels=4):
+                 evaluations_to_redo, n_input_channels=4, model_info=None):
         self.process_idx = process_idx
         self.name = f'worker-{process_idx}'
         self.args = args
@@ -90,6 +95,7 @@ class Worker:
         self.make_env = make_env
         self.n_actions = n_actions
         self.n_input_channels = n_input_channels
+        self.model_info = model_info
         self.outdir = outdir
         self.start_time = start_time
         self.evaluations_to_redo = evaluations_to_redo
@@ -139,8 +145,10 @@ class Worker:
         model = make_model(self.n_actions, args.use_lstm, self.rng, self.n_input_channels)
         optimizer = RMSpropAsync(shared.params.size, weight_decay=args.weight_decay,
                                  weight_mask=weight_mask(model))
+        sums = shared.sums.row(self.process_idx)
         agent = A3C(model, shared.params, shared.stats, optimizer, self.rng,
-                    t_max=args.t_max, beta=args.beta)
+                    t_max=args.t_max, beta=args.beta, sums=sums)
+        episode_reward = 0.0
         while not shared.stop.value:
             with shared.counter.get_lock():
                 shared.counter.value += 1
@@ -152,9 +160,11 @@ class Worker:
             # instead of acting, and counts as one global step.
             if env.is_terminal:
                 agent.stop_episode_and_train(env.reward)
+                add_episode(sums, episode_reward)
+                episode_reward = 0.0
                 env.reset()
             else:
-                env.receive_action(agent.act_and_train(env.state, env.reward))
+                episode_reward += env.receive_action(agent.act_and_train(env.state, env.reward))
             if global_t % args.eval_frequency == 0:
                 self.evaluate(global_t)
 
@@ -185,7 +195,7 @@ class Worker:
             line = f'evaluation at {global_t} steps: mean {mean:g} median {median:g} stdev {stdev:.4g}'
             if mean > shared.best_mean.value:
                 path = unique_path(os.path.join(self.outdir, f'{global_t}.h5'))
-                save_model(path, self.eval_model)
+                save_model(path, self.eval_model, with_progress(self.model_info, global_t, mean))
                 line += f' (best so far, was {shared.best_mean.value:g}; saved {path})'
                 shared.best_mean.value = mean
             print(line, flush=True)
@@ -203,13 +213,15 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=None, n_input_channels=4):
+def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=None, n_input_channels=4,
+          model_info=None):
     """Train with args.processes workers, from scratch, from initial_params, or on from a
     checkpoint of this run; return the process exit status. make_env's observations have
-    n_input_channels channels (4: a grayscale stack, 3: one RGB frame)."""
+    n_input_channels channels (4: a grayscale stack, 3: one RGB frame). model_info: what every
+    model file written says of itself (model_info.run_info)."""
     model = make_model(n_actions, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)),
                        n_input_channels)
-    shared = SharedTraining(model)
+    shared = SharedTraining(model, args.processes)
     if checkpoint is not None:
         if checkpoint.params.size != shared.params.size:
             raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '
@@ -221,6 +233,7 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         try:
             evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency,
                                                                checkpoint.recorded_evaluations)
+            rewind_stats(outdir, checkpoint.steps)
         except WriteError as error:
             return report_write_failure(error, outdir)
         shared.best_mean.value = max(checkpoint.best_mean, best_recorded)
@@ -231,14 +244,19 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
             shared.params[:] = initial_params
         try:
             start_scores(outdir)
+            start_stats(outdir)
         except WriteError as error:
             return report_write_failure(error, outdir)
         evaluations_to_redo = []
         start_time = time.time()
     start_step, run_start = shared.counter.value, time.time()
+    stats = StatsWriter(outdir, shared.sums, start_step, run_start)
+    stats.tensorboard = TensorBoardLog(outdir, resumed_at=start_step if checkpoint else None) \
+        if getattr(args, 'tensorboard', False) else None
     workers = [mp_context.Process(target=run_worker, name=f'worker-{i}',
                                   args=(os.getpid(), i, args, shared, make_env, n_actions, outdir, start_time,
-                                        start_step, evaluations_to_redo if i == 0 else [], n_input_channels))
+                                        start_step, evaluations_to_redo if i == 0 else [], n_input_channels,
+                                        model_info))
                for i in range(args.processes)]
 
     def save_checkpoint():
@@ -254,7 +272,7 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
     try:
         for worker in workers:
             worker.start()
-        failure = monitor(workers, shared, args, start_time, save_checkpoint)
+        failure = monitor(workers, shared, args, start_time, save_checkpoint, stats)
     except Interrupted as interruption:
         print(f'\n{interruption} received: stopping the workers', file=sys.stderr, flush=True)
         stop_workers(workers, shared)
@@ -262,7 +280,7 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         try:
             path = save_checkpoint()
             model_path = unique_path(os.path.join(outdir, f'{steps}_keyboardinterrupt.h5'))
-            save_model(model_path, model)
+            save_model(model_path, model, with_progress(model_info, steps))
         except NonFiniteError as error:
             print(f'error: {error}; nothing saved, the previous checkpoint is intact', file=sys.stderr)
             return 1
@@ -275,6 +293,9 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         stop_workers(workers, shared)
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
+        if stats.tensorboard is not None:
+            stats.tensorboard.new_evaluations()
+            stats.tensorboard.close()
     if isinstance(failure, WriteError):
         try:  # as after Ctrl-C, where the disk still lets us
             save_checkpoint()
@@ -290,7 +311,7 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
     try:
         save_checkpoint()
         path = unique_path(os.path.join(outdir, f'{args.steps}_finish.h5'))
-        save_model(path, model)
+        save_model(path, model, with_progress(model_info, args.steps))
     except NonFiniteError as error:
         print(f'error: {error}; the final model is not saved', file=sys.stderr)
         return 1
@@ -311,11 +332,13 @@ def report_write_failure(error, outdir):
     return 1
 
 
-def monitor(workers, shared, args, start_time, save_checkpoint):
-    """Show progress and write checkpoints until every worker has finished; return a failure
-    (a message, or the WriteError that stopped the run), or None."""
+def monitor(workers, shared, args, start_time, save_checkpoint, stats):
+    """Show progress, write checkpoints and statistics until every worker has finished; return a
+    failure (a message, or the WriteError that stopped the run), or None."""
     last_time, last_steps = time.time(), shared.counter.value
     next_checkpoint = (last_steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
+    stats_frequency = getattr(args, 'stats_frequency', DEFAULT_STATS_FREQUENCY)
+    next_stats = (last_steps // stats_frequency + 1) * stats_frequency
     while True:
         for worker in workers:
             worker.join(timeout=0.2 / len(workers))
@@ -330,6 +353,14 @@ def monitor(workers, shared, args, start_time, save_checkpoint):
             except WriteError as error:
                 return error
             next_checkpoint = (steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
+        if steps >= next_stats:
+            try:
+                stats.write(steps, time.time(), time.time() - start_time, learning_rate(steps, args.steps, args.lr))
+                if stats.tensorboard is not None:
+                    stats.tensorboard.new_evaluations()
+            except WriteError as error:
+                return error
+            next_stats = (steps // stats_frequency + 1) * stats_frequency
         if all(worker.exitcode == 0 for worker in workers):
             return None
         now = time.time()

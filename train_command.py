@@ -14,13 +14,16 @@ from checkpoint import latest_checkpoint
 from environment_kind import check_display
 from errors import (ArgumentParser, UsageError, WriteError, exit_with_usage_error, non_negative_float,
                     non_negative_int, positive_float, positive_int)
+from model_info import run_info
 from models import load_model
 from paths import check_readable_file, check_writable_directory
 from run_dir import lock_run_dir, prepare_outdir, record_run
+from tensorboard_log import require_tensorboardx
 from train_async import train
 
 # Options that only change how a run is watched: a resumed run may set them anew.
-RESUME_MAY_CHANGE = {'resume', 'progress_interval', 'profile', 'use_sdl', 'keep_checkpoints'}
+RESUME_MAY_CHANGE = {'resume', 'progress_interval', 'profile', 'use_sdl', 'keep_checkpoints', 'stats_frequency',
+                     'tensorboard'}
 NOT_GIVEN = object()  # not a string, so argparse does not convert it
 
 
@@ -68,6 +71,11 @@ def make_parser(kind, with_defaults=True):
                         help="start a new run from a model file's weights")
     parser.add_argument('--progress-interval', type=positive_float, default=default(5.0),
                         help='seconds between progress lines (default 5)')
+    parser.add_argument('--stats-frequency', type=positive_int, default=default(10_000),
+                        help='global steps between rows of stats.csv (default 10000)')
+    parser.add_argument('--tensorboard', action='store_true', default=default(False),
+                        help='also write the statistics and evaluations as TensorBoard scalars into '
+                             'OUTDIR/tensorboard (needs requirements-tensorboard.txt)')
     return parser
 
 
@@ -116,6 +124,8 @@ def main(script, kind, argv=None):
         args, checkpoint = parse_args(kind, argv)
         if args.use_sdl:
             check_display(kind.display_flag)
+        if args.tensorboard:
+            require_tensorboardx()
         if checkpoint is None:
             setattr(args, path_name, kind.resolve(getattr(args, kind.argument)))
         env_path = getattr(args, path_name)
@@ -149,6 +159,6 @@ def main(script, kind, argv=None):
 
     try:
         return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params,
-                     n_input_channels=n_channels)
+                     n_input_channels=n_channels, model_info=run_info(kind, env_path, args, n_actions))
     finally:
         os.close(lock)

@@ -70,15 +70,16 @@ def children_of(pid):
         return [int(child) for child in f.read().split()]
 
 
-def training(processes, use_lstm, warmup, seconds):
-    """Steps/s of the real training script after warmup, and its memory while it trains."""
+def training(processes, use_lstm, warmup, seconds, root=ROOT):
+    """Steps/s of the real training script (of the checkout at root) after warmup, and its memory
+    while it trains."""
     outdir = tempfile.mkdtemp(prefix='throughput_')
-    command = [sys.executable, os.path.join(ROOT, 'a3c_ale.py'), str(processes), 'breakout', '--seed', '0',
+    command = [sys.executable, os.path.join(root, 'a3c_ale.py'), str(processes), 'breakout', '--seed', '0',
                '--eval-frequency', str(10 ** 9), '--progress-interval', '1', '--outdir', os.path.join(outdir, 'run')]
     if use_lstm:
         command.append('--use-lstm')
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
+                            start_new_session=True, cwd=root)
     samples, memory = [], None
     start = time.time()
     try:

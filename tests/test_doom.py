@@ -161,7 +161,8 @@ def test_training_on_basic_writes_its_files_and_the_demo_replays_the_model(tmp_p
     demo = run_script('demo_a3c_doom.py', str(outdir / '4000_finish.h5'), '--scenario', 'basic', '--n-runs', '2',
                       '--gif', str(gif))
     assert demo.returncode == 0, demo.stderr
-    lines = demo.stdout.splitlines()
+    model_line, *lines = demo.stdout.splitlines()
+    assert model_line.startswith('model: A3C FF, ViZDoom basic (.cfg md5 ')
     assert lines[0].startswith('Run 0: ') and lines[-1].startswith('mean: ')
     score = float(lines[0].split()[-1])
     assert -1000 < score < 100  # the scenario's own scores (a kill is +101 minus the time), not scaled ones

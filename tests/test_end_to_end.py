@@ -34,7 +34,9 @@ def test_training_run_writes_scores_and_models_and_leaves_no_process(tmp_path, k
 
     demo = run_script('demo_a3c_ale.py', 'breakout', str(outdir / '4000_finish.h5'), '--n-runs', '2')
     assert demo.returncode == 0, demo.stderr
-    lines = demo.stdout.splitlines()
+    model_line, *lines = demo.stdout.splitlines()
+    assert model_line.startswith(f'model: A3C {kind.upper()}, breakout (ROM md5 ')
+    assert '4,000 global steps' in model_line and 'chainer 7.8.1' in model_line
     assert lines[0].startswith('Run 0: ') and lines[1].startswith('Run 1: ')
     assert lines[2].startswith('mean: ') and 'median: ' in lines[2] and 'stdev: ' in lines[2]
 

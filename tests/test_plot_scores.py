@@ -50,3 +50,20 @@ def test_runs_are_named_by_label_or_by_their_directory(tmp_path):
                                                                                            'grayscale (mean)']
     result = run_script('plot_scores.py', *runs, '--label', 'only one', '-o', str(tmp_path / 'x.png'))
     assert result.returncode == 2 and '1 --label for 2 runs' in result.stderr
+
+
+def test_a_run_with_training_statistics_gets_a_panel_each(tmp_path):
+    run = tmp_path / 'run'
+    run.mkdir()
+    (run / 'scores.txt').write_text(SCORES)
+    (run / 'stats.csv').write_text('steps,elapsed,steps_per_s,lr,entropy,value,advantage,policy_loss,value_loss,'
+                                   'grad_norm,clipped,episodes,episode_reward\n'
+                                   '10000,10,1000,0.0007,1.38,0.01,0.001,0.1,0.01,2.5,0,20,0.5\n'
+                                   '20000,20,1010,0.0007,1.30,0.05,0.002,0.2,0.02,3.5,0.01,25,\n')
+    result = run_script('plot_scores.py', str(run))
+    assert result.returncode == 0, result.stderr
+    assert png_size(run / 'scores.txt.png') == (1200, 800)  # scores, entropy, value, steps/s
+    reference = tmp_path / 'muupan_scores.txt'  # the original's files have no statistics: one panel
+    reference.write_text(SCORES)
+    assert run_script('plot_scores.py', str(reference)).returncode == 0
+    assert png_size(tmp_path / 'muupan_scores.txt.png') == (800, 500)

@@ -42,5 +42,6 @@ def test_model_plays_one_episode_with_its_readme_demo_command(name):
         del args[args.index('--n-runs'):args.index('--n-runs') + 2]
     result = run_script(script, *args, '--n-runs', '1', timeout=600)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    model_line, *lines = result.stdout.splitlines()  # first, what the model file says of itself
+    assert model_line.startswith('model: ')
     assert lines[0].startswith('Run 0: ') and lines[-1].startswith('mean: ')

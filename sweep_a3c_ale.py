@@ -1,0 +1,296 @@
+"""Many A3C runs at once (games x seeds x FF/LSTM) on Ray, and the paper's table from them.
+
+usage: python sweep_a3c_ale.py SWEEP_DIR --games breakout pong --seeds 0 1 2 --processes 16 [a3c_ale.py options]
+       python sweep_a3c_ale.py SWEEP_DIR ... --address auto      (on a running Ray cluster: ray start ...)
+       python sweep_a3c_ale.py SWEEP_DIR --table                 (the table and curves from what is there)
+
+Each (game, kind, seed) is one a3c_ale.py run in SWEEP_DIR/<game>_<ff|lstm>_seed<k>/, started as a Ray
+task that needs --processes CPUs, so Ray places as many runs on a node as its cores allow. Without
+--address Ray starts inside this command on this machine; with it the runs go to that cluster,
+whose nodes must see SWEEP_DIR and this checkout at the same paths (a shared file system). Running
+the same command again continues the sweep: finished runs are skipped, interrupted ones resumed
+(--resume), missing ones started. A node lost mid-run: Ray runs its tasks again elsewhere and they
+resume from their last checkpoint. Ctrl-C stops every run as a3c_ale.py's Ctrl-C does (each saves).
+Each run's output goes to SWEEP_DIR/logs/<run>.log. At the end, and with --table at any time:
+SWEEP_DIR/table.md, table.csv and curves.png (sweep_table.py).
+"""
+import ctypes
+import glob
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+# Ray reports usage to its authors unless told not to; nothing leaves the machine unless the user asks.
+os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
+
+from ale import ATARI, game_ids, resolve_rom  # noqa: E402
+from checkpoint import checkpoint_paths  # noqa: E402
+from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_int  # noqa: E402
+from run_dir import LOCK_NAME  # noqa: E402
+from sweep_table import run_name, write_table  # noqa: E402
+from train_command import make_parser  # noqa: E402
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+TRAINER = os.path.join(ROOT, 'a3c_ale.py')
+SUMMARY_INTERVAL = 60.0
+POLL_INTERVAL = 2.0
+SET_BY_THE_SWEEP = ('--outdir', '--resume', '--seed', '--use-lstm')
+START_MARK = '# sweep: started'
+
+
+def parse_args(argv=None):
+    parser = ArgumentParser(description='Run A3C on many games and seeds at once with Ray; write the paper\'s '
+                                        'table. Options not listed here go to every a3c_ale.py run.')
+    parser.add_argument('sweep_dir', help='directory of the sweep: one run directory per game, kind and seed')
+    parser.add_argument('--games', nargs='+', metavar='GAME', help='ALE game ids (breakout pong ...)')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0], help='seeds (default 0)')
+    parser.add_argument('--kinds', nargs='+', choices=('ff', 'lstm'), default=['ff'],
+                        help='A3C FF, A3C LSTM or both (default ff)')
+    parser.add_argument('--processes', type=positive_int, default=16,
+                        help='worker processes (and Ray CPUs) of each run (default 16)')
+    parser.add_argument('--address', default=None,
+                        help='a running Ray cluster (auto, or host:port); default: Ray on this machine only')
+    parser.add_argument('--num-cpus', type=positive_int, default=None,
+                        help='CPUs the local Ray may use (default: all of this machine\'s); not with --address')
+    parser.add_argument('--table', action='store_true', help='only write the table and curves from what is there')
+    args, trainer_options = parser.parse_known_args(argv)
+    if args.table:
+        return args, []
+    if not args.games:
+        parser.error('--games is required (or --table)')
+    for option in trainer_options:
+        if option.split('=')[0] in SET_BY_THE_SWEEP:
+            parser.error(f'{option.split("=")[0]} is set by the sweep for each run'
+                         + ('; use --kinds lstm' if option == '--use-lstm' else ''))
+    if args.address and args.num_cpus:
+        parser.error('--num-cpus is for the local Ray; a cluster has the CPUs its nodes have')
+    # Every run's own command line must be right before anything starts: a3c_ale.py's parser says.
+    make_parser(ATARI).parse_args([str(args.processes), args.games[0], *trainer_options])
+    return args, trainer_options
+
+
+def import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise UsageError('the sweep needs Ray: run `make setup-sweep` '
+                         '(or `.venv/bin/pip install -r requirements-sweep.txt`)') from None
+    return ray
+
+
+# --- what a run directory holds -------------------------------------------------------------------
+
+def run_state(run_dir):
+    """'missing', 'finished', 'interrupted' (a checkpoint to resume from) or 'unusable' (files, no
+    checkpoint: it ended before its first one)."""
+    if not os.path.isdir(run_dir) or not set(os.listdir(run_dir)) - {LOCK_NAME}:
+        return 'missing'
+    if glob.glob(os.path.join(glob.escape(run_dir), '*_finish.h5')):
+        return 'finished'
+    return 'interrupted' if checkpoint_paths(run_dir) else 'unusable'
+
+
+def last_steps(log_path):
+    """The global steps of the last progress line of a run's log (0 if none)."""
+    try:
+        with open(log_path, 'rb') as f:
+            f.seek(max(0, os.path.getsize(log_path) - 4096))
+            tail = f.read().decode(errors='replace')
+    except OSError:
+        return 0
+    found = re.findall(r'steps ([\d,]+)/', tail)
+    return int(found[-1].replace(',', '')) if found else 0
+
+
+def starts_in(log_path):
+    try:
+        with open(log_path) as f:
+            return sum(line.startswith(START_MARK) for line in f)
+    except OSError:
+        return 0
+
+
+# --- one run: a Ray task ---------------------------------------------------------------------------
+
+def as_its_own_process():
+    """In the trainer's process, before it starts: die with the Ray worker that started it (a lost
+    node), and take signals as a process started from a shell does (a Ray worker blocks some,
+    and a child inherits that: Ctrl-C's SIGINT would never reach a3c_ale.py)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def train_one_run(python, trainer, run_dir, log_path, new_run_command):
+    """Start the run in run_dir, or resume it, or nothing if it has finished; return (exit
+    status, what was done). Runs on any node of the cluster, as a Ray task."""
+    # ray.cancel interrupts this task with a KeyboardInterrupt: let SIGINT through to Python here
+    # (the local Ray's processes start with it ignored; see run_sweep).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    state = run_state(run_dir)
+    if state == 'finished':
+        return 0, 'finished before'
+    if state == 'unusable':  # ended before its first checkpoint: move it aside, start anew
+        os.replace(run_dir, f'{run_dir}.unusable-{time.strftime("%Y%m%dT%H%M%S")}')
+    command = ([python, trainer, '--resume', run_dir] if state == 'interrupted'
+               else [python, trainer, *new_run_command, '--outdir', run_dir])
+    import ray
+    node = ray.get_runtime_context().get_node_id()
+    with open(log_path, 'a') as log:
+        print(f'{START_MARK} on {os.uname().nodename} node {node} at {time.strftime("%Y-%m-%d %H:%M:%S")}: '
+              f'{" ".join(command[1:])}', file=log, flush=True)
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=as_its_own_process)
+        try:
+            while proc.poll() is None:  # in short waits: ray.cancel's KeyboardInterrupt comes between them
+                time.sleep(0.5)
+            return proc.returncode, 'resumed' if state == 'interrupted' else 'started'
+        except KeyboardInterrupt:  # the sweep was stopped (Ctrl-C, or ray.cancel): stop as Ctrl-C does
+            proc.send_signal(signal.SIGINT)
+            return proc.wait(), 'stopped'
+
+
+# --- the sweep --------------------------------------------------------------------------------------
+
+def plan(args, trainer_options):
+    """(name, run_dir, log_path, command of a new run) for every (game, kind, seed)."""
+    runs = []
+    for game in args.games:
+        for kind in args.kinds:
+            for seed in args.seeds:
+                name = run_name(game, kind, seed)
+                command = [str(args.processes), game, '--seed', str(seed), *trainer_options]
+                if kind == 'lstm':
+                    command.append('--use-lstm')
+                runs.append((name, os.path.join(args.sweep_dir, name),
+                             os.path.join(args.sweep_dir, 'logs', f'{name}.log'), command))
+    return runs
+
+
+def say(message):
+    print(f'[{time.strftime("%H:%M:%S")}] {message}', flush=True)
+
+
+def run_sweep(args, trainer_options):
+    ray = import_ray()
+    runs = plan(args, trainer_options)
+    os.makedirs(os.path.join(args.sweep_dir, 'logs'), exist_ok=True)
+    init = dict(include_dashboard=False, log_to_driver=False,
+                runtime_env={'env_vars': {'PYTHONPATH': ROOT, 'RAY_USAGE_STATS_ENABLED':
+                                          os.environ['RAY_USAGE_STATS_ENABLED']}})
+    # The local Ray's processes share this command's process group: a Ctrl-C in the terminal would
+    # reach them too and cut them off before they stop the runs. They inherit SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if args.address:
+        ray.init(address=args.address, **init)
+    else:
+        # The embedded Ray serves this machine only: its processes listen on 127.0.0.1 (with Ray 2.60
+        # this variable, named for another purpose, is what binds a local Ray there).
+        os.environ.setdefault('RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER', '0')
+        ray.init(num_cpus=args.num_cpus, **init)
+    cluster_cpus = int(ray.cluster_resources().get('CPU', 0))
+    if cluster_cpus < args.processes:
+        ray.shutdown()
+        raise UsageError(f'each run needs {args.processes} CPUs (--processes) but the Ray cluster has {cluster_cpus}; '
+                         'give fewer --processes or a larger cluster')
+    task = ray.remote(num_cpus=args.processes, max_retries=3, retry_exceptions=False)(train_one_run)
+    pending, seen_starts = {}, {}
+    for name, run_dir, log_path, command in runs:
+        if run_state(run_dir) == 'finished':
+            say(f'{name}: finished before, skipped')
+            continue
+        pending[task.remote(sys.executable, TRAINER, run_dir, log_path, command)] = (name, run_dir, log_path)
+        seen_starts[name] = starts_in(log_path)
+    say(f'{len(runs)} runs: {len(runs) - len(pending)} finished, {len(pending)} to train, each on {args.processes} '
+        f'CPUs of the cluster\'s {cluster_cpus}')
+    failures = []
+    # Ctrl-C and SIGTERM only ask: the loop below stops the runs between two waits (a
+    # KeyboardInterrupt could strike inside Ray's own calls, and be lost there).
+    stop_requested = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, frame: stop_requested.append(signum))
+    last_summary, last_total = time.time(), total_steps(runs)
+    try:
+        while pending and not stop_requested:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_INTERVAL)
+            for ref in ready:
+                name, run_dir, log_path = pending.pop(ref)
+                try:
+                    status, what = ray.get(ref)
+                except Exception as error:  # the task itself failed (e.g. retries exhausted)
+                    status, what = None, f'{type(error).__name__}'
+                if status == 0:
+                    say(f'{name}: finished ({what})')
+                else:
+                    failures.append(name)
+                    say(f'{name}: failed (exit status {status}, {what}); see {log_path}')
+            announce_starts(pending, seen_starts)
+            if time.time() - last_summary >= SUMMARY_INTERVAL:
+                now, total = time.time(), total_steps(runs)
+                running = sum(1 for name, _, log_path in pending.values() if starts_in(log_path) > 0
+                              and not run_state(os.path.join(args.sweep_dir, name)) == 'finished')
+                say(f'summary: {len(runs) - len(pending)} done, {running} running, {len(pending) - running} waiting; '
+                    f'{(total - last_total) / (now - last_summary):,.0f} global steps/s of all runs together')
+                last_summary, last_total = now, total
+        if stop_requested:
+            say(f'{signal.Signals(stop_requested[0]).name}: stopping every run (each saves a checkpoint, as '
+                'a3c_ale.py does on Ctrl-C)')
+            for ref in pending:
+                ray.cancel(ref)
+            ray.wait(list(pending), num_returns=len(pending), timeout=120)
+            for name, run_dir, _ in pending.values():
+                newest = checkpoint_paths(run_dir)
+                say(f'{name}: stopped' + (f'; newest checkpoint {newest[0]}' if newest
+                                          else ' before its first checkpoint'))
+            say('run the same command again to continue the sweep')
+    finally:
+        ray.shutdown()
+    if write_table(args.sweep_dir):
+        say(f'wrote {os.path.join(args.sweep_dir, "table.md")}, table.csv and curves.png')
+    if stop_requested:
+        return 130
+    return 1 if failures else 0
+
+
+def announce_starts(pending, seen_starts):
+    for name, run_dir, log_path in pending.values():
+        starts = starts_in(log_path)
+        if starts > seen_starts[name]:
+            seen_starts[name] = starts
+            with open(log_path) as f:
+                line = [line for line in f if line.startswith(START_MARK)][-1]
+            say(f'{name}: {line[len("# sweep: "):].strip()}')
+
+
+def total_steps(runs):
+    return sum(last_steps(log_path) for _, _, log_path, _ in runs)
+
+
+def main(argv=None):
+    try:
+        args, trainer_options = parse_args(argv)
+        if args.table:
+            if not os.path.isdir(args.sweep_dir):
+                raise UsageError(f'{args.sweep_dir!r} is not a sweep directory; give the SWEEP_DIR of a sweep')
+            if not write_table(args.sweep_dir):
+                raise UsageError(f'{args.sweep_dir!r} holds no run with an evaluation yet')
+            print(f'wrote {os.path.join(args.sweep_dir, "table.md")}, table.csv and curves.png')
+            return 0
+        for game in args.games:
+            resolve_rom(game)
+            if game not in game_ids():
+                raise UsageError(f'--games takes ALE game ids, as the table does; {game!r} is not one')
+        if os.path.exists(args.sweep_dir) and not os.path.isdir(args.sweep_dir):
+            raise UsageError(f'SWEEP_DIR {args.sweep_dir!r} is a file; give a directory')
+        return run_sweep(args, trainer_options)
+    except UsageError as error:
+        exit_with_usage_error('sweep_a3c_ale.py', error)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
