@@ -287,6 +287,7 @@ def main(argv=None):
                 raise UsageError(f'--games takes ALE game ids, as the table does; {game!r} is not one')
         if os.path.exists(args.sweep_dir) and not os.path.isdir(args.sweep_dir):
             raise UsageError(f'SWEEP_DIR {args.sweep_dir!r} is a file; give a directory')
+        args.sweep_dir = os.path.abspath(args.sweep_dir)  # the same for every task, wherever it runs
         return run_sweep(args, trainer_options)
     except UsageError as error:
         exit_with_usage_error('sweep_a3c_ale.py', error)
