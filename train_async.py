@@ -222,37 +222,17 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
     model = make_model(n_actions, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)),
                        n_input_channels)
     shared = SharedTraining(model, args.processes)
-    if checkpoint is not None:
-        if checkpoint.params.size != shared.params.size:
-            raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '
-                             f'{shared.params.size}; resume it with the arguments it was started with')
-        shared.params[:] = checkpoint.params
-        shared.stats[:] = checkpoint.stats
-        shared.counter.value = checkpoint.steps
-        # An evaluation may have been recorded after the checkpoint's snapshot: its row counts too.
-        try:
-            evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency,
-                                                               checkpoint.recorded_evaluations)
-            rewind_stats(outdir, checkpoint.steps)
-        except WriteError as error:
-            return report_write_failure(error, outdir)
-        shared.best_mean.value = max(checkpoint.best_mean, best_recorded)
-        start_time = time.time() - checkpoint.elapsed
-        print(f'resuming from {checkpoint.path} at step {checkpoint.steps:,}', flush=True)
-    else:
-        if initial_params is not None:
-            shared.params[:] = initial_params
-        try:
-            start_scores(outdir)
-            start_stats(outdir)
-        except WriteError as error:
-            return report_write_failure(error, outdir)
-        evaluations_to_redo = []
-        start_time = time.time()
+    if checkpoint is not None and checkpoint.params.size != shared.params.size:
+        raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '
+                         f'{shared.params.size}; resume it with the arguments it was started with')
+    try:
+        evaluations_to_redo, start_time = begin(shared, args, outdir, checkpoint, initial_params)
+    except WriteError as error:
+        return report_write_failure(error, outdir)
     start_step, run_start = shared.counter.value, time.time()
-    stats = StatsWriter(outdir, shared.sums, start_step, run_start)
-    stats.tensorboard = TensorBoardLog(outdir, resumed_at=start_step if checkpoint else None) \
-        if getattr(args, 'tensorboard', False) else None
+    tensorboard = (TensorBoardLog(outdir, resumed_at=start_step if checkpoint else None)
+                   if getattr(args, 'tensorboard', False) else None)
+    stats = StatsWriter(outdir, shared.sums, start_step, run_start, tensorboard)
     workers = [mp_context.Process(target=run_worker, name=f'worker-{i}',
                                   args=(os.getpid(), i, args, shared, make_env, n_actions, outdir, start_time,
                                         start_step, evaluations_to_redo if i == 0 else [], n_input_channels,
@@ -293,9 +273,7 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
         stop_workers(workers, shared)
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
-        if stats.tensorboard is not None:
-            stats.tensorboard.new_evaluations()
-            stats.tensorboard.close()
+        stats.close()
     if isinstance(failure, WriteError):
         try:  # as after Ctrl-C, where the disk still lets us
             save_checkpoint()
@@ -321,6 +299,27 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
     print(f'training finished: {args.steps} steps in {format_duration(time.time() - start_time)} '
           f'({(args.steps - start_step) / this_run:.1f} steps/s); saved the final model to {path}', flush=True)
     return 0
+
+
+def begin(shared, args, outdir, checkpoint, initial_params):
+    """Set the shared state and the run's files for a new run, or for one resumed from checkpoint;
+    return the evaluations to play again first and the run's start time."""
+    if checkpoint is None:
+        if initial_params is not None:
+            shared.params[:] = initial_params
+        start_scores(outdir)
+        start_stats(outdir)
+        return [], time.time()
+    shared.params[:] = checkpoint.params
+    shared.stats[:] = checkpoint.stats
+    shared.counter.value = checkpoint.steps
+    # An evaluation may have been recorded after the checkpoint's snapshot: its row counts too.
+    evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency,
+                                                       checkpoint.recorded_evaluations)
+    rewind_stats(outdir, checkpoint.steps)
+    shared.best_mean.value = max(checkpoint.best_mean, best_recorded)
+    print(f'resuming from {checkpoint.path} at step {checkpoint.steps:,}', flush=True)
+    return evaluations_to_redo, time.time() - checkpoint.elapsed
 
 
 def report_write_failure(error, outdir):
@@ -356,8 +355,6 @@ def monitor(workers, shared, args, start_time, save_checkpoint, stats):
         if steps >= next_stats:
             try:
                 stats.write(steps, time.time(), time.time() - start_time, learning_rate(steps, args.steps, args.lr))
-                if stats.tensorboard is not None:
-                    stats.tensorboard.new_evaluations()
             except WriteError as error:
                 return error
             next_stats = (steps // stats_frequency + 1) * stats_frequency

@@ -91,8 +91,14 @@ class StatsWriter:
         append_text(self.path, format_row(row) + '\n')
         if self.tensorboard is not None:
             self.tensorboard.scalars('train', dict(zip(COLUMNS[1:], row[1:])), steps)
+            self.tensorboard.new_evaluations()
         self.last_totals, self.last_steps, self.last_time = totals, steps, now
         return row
+
+    def close(self):
+        if self.tensorboard is not None:
+            self.tensorboard.new_evaluations()
+            self.tensorboard.close()
 
 
 def start_stats(outdir):
