@@ -93,16 +93,23 @@ def run_state(run_dir):
     return 'interrupted' if checkpoint_paths(run_dir) else 'unusable'
 
 
-def last_steps(log_path):
-    """The global steps of the last progress line of a run's log (0 if none)."""
+def attempt_progress(log_path):
+    """(attempt, steps at its start, steps now) of a run's latest attempt, read from its log.
+
+    Each start of the run appends a START_MARK line; a resumed attempt starts at its checkpoint's
+    step, not where the attempt before it was cut off, so steps are counted within one attempt.
+    """
     try:
-        with open(log_path, 'rb') as f:
-            f.seek(max(0, os.path.getsize(log_path) - 4096))
-            tail = f.read().decode(errors='replace')
+        with open(log_path, errors='replace') as f:
+            text = f.read()
     except OSError:
-        return 0
-    found = re.findall(r'steps ([\d,]+)/', tail)
-    return int(found[-1].replace(',', '')) if found else 0
+        return 0, 0, 0
+    attempt = text.count('\n' + START_MARK) + text.startswith(START_MARK)
+    latest = text[text.rfind(START_MARK):] if attempt else text
+    resumed = re.search(r'resuming from .* at step ([\d,]+)', latest)
+    first = int(resumed.group(1).replace(',', '')) if resumed else 0
+    progress = re.findall(r'^steps ([\d,]+)/', latest, re.MULTILINE)
+    return attempt, first, int(progress[-1].replace(',', '')) if progress else first
 
 
 def starts_in(log_path):
@@ -214,7 +221,9 @@ def run_sweep(args, trainer_options):
     stop_requested = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: stop_requested.append(signum))
-    last_summary, last_total = time.time(), total_steps(runs)
+    logs, progress = [log_path for _, _, log_path, _ in runs], {}
+    last_summary = time.time()
+    steps_made(logs, progress)
     try:
         while pending and not stop_requested:
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_INTERVAL)
@@ -231,12 +240,12 @@ def run_sweep(args, trainer_options):
                     say(f'{name}: failed (exit status {status}, {what}); see {log_path}')
             announce_starts(pending, seen_starts)
             if time.time() - last_summary >= SUMMARY_INTERVAL:
-                now, total = time.time(), total_steps(runs)
+                now, made = time.time(), steps_made(logs, progress)
                 running = sum(1 for name, _, log_path in pending.values() if starts_in(log_path) > 0
                               and not run_state(os.path.join(args.sweep_dir, name)) == 'finished')
                 say(f'summary: {len(runs) - len(pending)} done, {running} running, {len(pending) - running} waiting; '
-                    f'{(total - last_total) / (now - last_summary):,.0f} global steps/s of all runs together')
-                last_summary, last_total = now, total
+                    f'{made / (now - last_summary):,.0f} global steps/s of all runs together')
+                last_summary = now
         if stop_requested:
             say(f'{signal.Signals(stop_requested[0]).name}: stopping every run (each saves a checkpoint, as '
                 'a3c_ale.py does on Ctrl-C)')
@@ -267,8 +276,15 @@ def announce_starts(pending, seen_starts):
             say(f'{name}: {line[len("# sweep: "):].strip()}')
 
 
-def total_steps(runs):
-    return sum(last_steps(log_path) for _, _, log_path, _ in runs)
+def steps_made(log_paths, before):
+    """Global steps the runs made since `before` (each run's attempt_progress, by log path)."""
+    made = 0
+    for log_path in log_paths:
+        attempt, first, steps = attempt_progress(log_path)
+        then_attempt, _, then_steps = before.get(log_path, (0, 0, 0))
+        made += steps - (then_steps if attempt == then_attempt else first)
+        before[log_path] = attempt, first, steps
+    return made
 
 
 def main(argv=None):

@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use('Agg')  # files only, no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import EngFormatter  # noqa: E402
 
 from run_dir import parse_score_row  # noqa: E402
 
@@ -183,6 +184,7 @@ def write_curves(path, sweep_dir, rows):
                     axis.plot(*zip(*shown), ':', color='black', label=f'original {row.kind.upper()}')
         axis.set_title(game)
         axis.set_xlabel('global steps')
+        axis.xaxis.set_major_formatter(EngFormatter(sep=''))  # 500k, 10M: long numbers run together
         axis.set_ylabel('evaluation mean')
         axis.grid(alpha=0.3)
         axis.legend(fontsize='x-small')

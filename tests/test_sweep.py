@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from conftest import ROOT, processes_in_group, run_script
+from sweep_a3c_ale import attempt_progress, steps_made
 from sweep_table import write_table
 from test_cli_errors import assert_usage_error
 from test_reliability import killed_at_exit, score_steps, wait_for
@@ -135,6 +136,8 @@ def test_a_stopped_sweep_run_again_resumes_the_unfinished_run_and_leaves_the_fin
     assert 'breakout_ff_seed0: stopped; newest checkpoint' in stdout
     assert list(second.glob('*_keyboardinterrupt.h5'))  # it saved, as a3c_ale.py does on Ctrl-C
     assert processes_in_group(proc.pid) == []
+    log = sweep_dir / 'logs' / 'breakout_ff_seed0.log'
+    at_stop = {log: attempt_progress(log)}
 
     again = start_sweep(*argv)
     with killed_at_exit(again):
@@ -144,6 +147,12 @@ def test_a_stopped_sweep_run_again_resumes_the_unfinished_run_and_leaves_the_fin
     assert 'breakout_ff_seed0: started on' in stdout and '--resume' in stdout
     assert {path: path.stat().st_mtime_ns for path in (sweep_dir / 'pong_ff_seed0').iterdir()} == finished_files
     assert score_steps(second) == [1000, 2000, 3000, 4000]
+    # The progress summary counts a resumed run from the checkpoint it resumed at, not from where
+    # its first attempt was cut off (which would count the steps lost since that checkpoint twice).
+    attempt, resumed_at, steps = attempt_progress(log)
+    assert (attempt, steps) == (2, 4000) and resumed_at > 0
+    assert f'at step {resumed_at:,}' in log.read_text()
+    assert steps_made([log], at_stop) == 4000 - resumed_at
 
 
 # On a real two-node Ray cluster on this machine.
