@@ -13,12 +13,15 @@ The loss over the steps i of a segment, summed, not averaged:
     value loss = v_loss_coef * sum_i (R_i - V(s_i))^2 / 2   (v_loss_coef = 0.5)
 
 Acting needs no gradient, so it runs without a graph; the update runs the
-local model once more on the whole segment (plus s_n for the bootstrap) as one
-batch. The local parameters do not change inside a segment, so this gives the
-same loss and gradient as keeping each acting step's graph, in one pass; and
-the torso's layers (two convolutions and the fully connected layer), nearly
-all of the forward pass, are not computed again: acting keeps their results
-and the update replays them. For the LSTM the segment
+local model once more on the segment's states as one batch. The local
+parameters do not change inside a segment, so this gives the same loss and
+gradient as keeping each acting step's graph, in one pass; and the torso's
+layers (two convolutions and the fully connected layer), nearly all of the
+forward pass, are not computed again: acting keeps their results and the
+update replays them. V(s_n), which only starts the returns, is one forward
+pass without a graph (as the original's, with the parameters that acted and,
+for the LSTM, the recurrent state acting left), so that the backward pass
+runs over the n states that carry a gradient only. For the LSTM the segment
 starts from the recurrent state the acting saw before s_0, held constant
 (truncated backpropagation through time).
 """
@@ -131,7 +134,7 @@ class A3C:
         self.local_params[:] = shared_params
         self.grad = np.empty_like(self.local_params)
         self.states = None
-        self.kept = [[] for _ in range(t_max + 1)]  # per state: what its torso's layers kept
+        self.kept = [[] for _ in range(t_max)]  # per state: what its torso's layers kept
         self.actions = np.zeros(t_max, np.int32)
         self.rewards = np.zeros(t_max, np.float32)
         self.n_steps = 0
@@ -153,7 +156,7 @@ class A3C:
             pout, _, self.recurrent_state = self.model(phi(state[None]), self.recurrent_state, keep=kept)
         action = choose_action(pout.logits.array[0], self.rng)
         if self.states is None:
-            self.states = np.empty((self.t_max + 1,) + state.shape, state.dtype)
+            self.states = np.empty((self.t_max,) + state.shape, state.dtype)
         self.states[self.n_steps] = state
         self.actions[self.n_steps] = action
         self.n_steps += 1
@@ -174,15 +177,12 @@ class A3C:
         the returns; None at a terminal.
         """
         n = self.n_steps
+        bootstrap_value = 0.0
         if bootstrap_state is not None:
-            self.states[n] = bootstrap_state
-            self.kept[n].clear()
             with chainer.no_backprop_mode():
-                self.model.head(phi(bootstrap_state[None]), keep=self.kept[n])  # with the acting parameters
-        n_inputs = n + (bootstrap_state is not None)
-        pout, values, _ = self.model(phi(self.states[:n_inputs]), self.segment_start_state,
-                                     replay=stack_kept(self.kept[:n_inputs]))
-        bootstrap_value = float(values.array[n, 0]) if bootstrap_state is not None else 0.0
+                _, value, _ = self.model(phi(bootstrap_state[None]), self.recurrent_state)
+            bootstrap_value = float(value.array[0, 0])
+        pout, values, _ = self.model(phi(self.states[:n]), self.segment_start_state, replay=stack_kept(self.kept[:n]))
         returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
         loss_node = A3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
         loss = loss_node.apply((pout.logits, values))[0]

@@ -3,10 +3,9 @@
 usage: .venv/bin/python bench/step_breakdown.py [--use-lstm]
 
 Times (ms) the environment step, the acting forward pass, the bootstrap
-state's torso, the update's forward (computing its torso, and replaying what
-acting kept of it, as the agent does) / loss / backward over
-a t_max segment (plus the bootstrap state),
-the optimizer step on the flat vectors, the gradient gather and the parameter
+state's value (a forward pass without a graph), the update's forward (computing
+its torso, and replaying what acting kept of it, as the agent does) / loss /
+backward over a t_max segment, the optimizer step on the flat vectors, the gradient gather and the parameter
 copy, then a whole agent step as the worker runs it. Per-update parts are
 also shown per step (divided by t_max).
 """
@@ -29,8 +28,6 @@ from async_util import bind_parameters, gather_gradients, n_parameters, weight_m
 from models import make_model, phi  # noqa: E402
 from rmsprop_async import RMSpropAsync  # noqa: E402
 
-T_MAX = 5
-
 
 def milliseconds(function, repeats):
     function()
@@ -40,36 +37,34 @@ def milliseconds(function, repeats):
     return (time.perf_counter() - start) / repeats * 1e3
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--use-lstm', action='store_true')
-    args = parser.parse_args()
+def measure_parts(use_lstm, t_max=5):
+    """[(part, calls per agent step's share, ms per call)] of one worker's step."""
     chainer.config.type_check = False
     rng = np.random.RandomState(0)
     env = ALE(resolve_rom('breakout'), 0)
-    shared_model = make_model(env.number_of_actions, args.use_lstm, rng)
+    shared_model = make_model(env.number_of_actions, use_lstm, rng)
     shared_params = np.empty(n_parameters(shared_model), np.float32)
     bind_parameters(shared_model, shared_params)
     shared_stats = np.zeros_like(shared_params)
-    model = make_model(env.number_of_actions, args.use_lstm, rng)
+    model = make_model(env.number_of_actions, use_lstm, rng)
     optimizer = RMSpropAsync(shared_params.size, weight_mask=weight_mask(model))
-    agent = A3C(model, shared_params, shared_stats, optimizer, rng, t_max=T_MAX)
+    agent = A3C(model, shared_params, shared_stats, optimizer, rng, t_max=t_max)
 
     def env_step():
         env.receive_action(rng.randint(env.number_of_actions))
         if env.is_terminal:
             env.reset()
 
-    states = np.repeat(env.state[None], T_MAX + 1, axis=0)
-    actions, returns = rng.randint(env.number_of_actions, size=T_MAX), np.ones(T_MAX, np.float32)
+    states = np.repeat(env.state[None], t_max, axis=0)
+    actions, returns = rng.randint(env.number_of_actions, size=t_max), np.ones(t_max, np.float32)
 
     def act_forward():
         with chainer.no_backprop_mode():
             model(phi(states[:1]), None, keep=[])
 
-    def bootstrap_torso():
+    def bootstrap_value():
         with chainer.no_backprop_mode():
-            model.head(phi(states[:1]), keep=[])
+            model(phi(states[:1]), None)
 
     kept = [[] for _ in states]  # what acting keeps of each state's torso layers
     with chainer.no_backprop_mode():
@@ -94,16 +89,16 @@ def main():
     parts = [
         ('environment step', 1, milliseconds(env_step, 2000)),
         ('acting forward (batch 1, no graph)', 1, milliseconds(act_forward, 500)),
-        ('bootstrap state\'s torso (batch 1)', T_MAX, milliseconds(bootstrap_torso, 200)),
-        (f'update forward (batch {T_MAX + 1}), computing the torso', T_MAX,
+        ('bootstrap state\'s value (batch 1, no graph)', t_max, milliseconds(bootstrap_value, 200)),
+        (f'update forward (batch {t_max}), computing the torso', t_max,
          milliseconds(forward_computing_everything, 200)),
-        (f'update forward (batch {T_MAX + 1}), torso replayed', T_MAX, milliseconds(forward, 200)),
-        ('update forward + loss', T_MAX, milliseconds(loss, 200)),
-        ('update forward + loss + backward', T_MAX, milliseconds(backward, 200)),
-        ('gradient gather into the flat vector', T_MAX, milliseconds(lambda: gather_gradients(model, agent.grad), 200)),
-        ('optimizer step (clip, RMSProp)', T_MAX,
+        (f'update forward (batch {t_max}), torso replayed', t_max, milliseconds(forward, 200)),
+        ('update forward + loss', t_max, milliseconds(loss, 200)),
+        ('update forward + loss + backward', t_max, milliseconds(backward, 200)),
+        ('gradient gather into the flat vector', t_max, milliseconds(lambda: gather_gradients(model, agent.grad), 200)),
+        ('optimizer step (clip, RMSProp)', t_max,
          milliseconds(lambda: optimizer.update(shared_params, shared_stats, grad.copy(), 1e-4), 200)),
-        ('parameter copy shared -> local', T_MAX,
+        ('parameter copy shared -> local', t_max,
          milliseconds(lambda: agent.local_params.__setitem__(slice(None), shared_params), 200)),
     ]
 
@@ -112,7 +107,15 @@ def main():
         if env.is_terminal:
             agent.stop_episode_and_train(env.reward)
             env.reset()
-    parts.append(('whole step (act, env, update every 5)', 1, milliseconds(agent_step, 3000)))
+    parts.append((f'whole step (act, env, update every {t_max})', 1, milliseconds(agent_step, 3000)))
+    return parts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--use-lstm', action='store_true')
+    args = parser.parse_args()
+    parts = measure_parts(args.use_lstm)
     print(f'A3C {"LSTM" if args.use_lstm else "FF"}, one process')
     print('| part | ms per call | ms per step |')
     print('|---|---|---|')
