@@ -97,7 +97,8 @@ def attempt_progress(log_path):
     """(attempt, steps at its start, steps now) of a run's latest attempt, read from its log.
 
     Each start of the run appends a START_MARK line; a resumed attempt starts at its checkpoint's
-    step, not where the attempt before it was cut off, so steps are counted within one attempt.
+    step, not where the attempt before it was cut off, so steps are counted within one attempt:
+    from the step it resumed at (0 for a new run) to its last progress line or its finish line.
     """
     try:
         with open(log_path, errors='replace') as f:
@@ -108,8 +109,8 @@ def attempt_progress(log_path):
     latest = text[text.rfind(START_MARK):] if attempt else text
     resumed = re.search(r'resuming from .* at step ([\d,]+)', latest)
     first = int(resumed.group(1).replace(',', '')) if resumed else 0
-    progress = re.findall(r'^steps ([\d,]+)/', latest, re.MULTILINE)
-    return attempt, first, int(progress[-1].replace(',', '')) if progress else first
+    progress = re.findall(r'^(?:steps ([\d,]+)/|training finished: ([\d,]+) steps)', latest, re.MULTILINE)
+    return attempt, first, int(''.join(progress[-1]).replace(',', '')) if progress else first
 
 
 def starts_in(log_path):

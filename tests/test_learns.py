@@ -28,7 +28,10 @@ def test_a3c_learns_the_corridor_with_two_processes(tmp_path):
     assert status == 0
     scores = np.loadtxt(tmp_path / 'scores.txt', skiprows=1, ndmin=2)
     assert list(scores[:, 0]) == [1000, 2000, 3000, 4000]
-    assert scores[-1, 2] == 1.0, scores  # the optimal return in all 20 runs
+    # Evaluations sample their actions, so a learned policy still misses a step now and then (at
+    # 99% per step, all of 20 four-step runs are optimal only about 45% of the time): the optimal
+    # return in all 20 runs at some evaluation, and nearly always at the last (untrained: 1/16).
+    assert scores[:, 2].max() == 1.0 and scores[-1, 2] >= 0.9, scores
     assert os.path.exists(tmp_path / '4000_finish.h5')
 
 
