@@ -179,7 +179,7 @@ class A3C:
         n = self.n_steps
         bootstrap_value = 0.0
         if bootstrap_state is not None:
-            with chainer.no_backprop_mode():
+            with chainer.no_backprop_mode():  # it only starts the returns: no gradient, no graph
                 _, value, _ = self.model(phi(bootstrap_state[None]), self.recurrent_state)
             bootstrap_value = float(value.array[0, 0])
         pout, values, _ = self.model(phi(self.states[:n]), self.segment_start_state, replay=stack_kept(self.kept[:n]))
