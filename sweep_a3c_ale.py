@@ -114,11 +114,7 @@ def attempt_progress(log_path):
 
 
 def starts_in(log_path):
-    try:
-        with open(log_path) as f:
-            return sum(line.startswith(START_MARK) for line in f)
-    except OSError:
-        return 0
+    return attempt_progress(log_path)[0]
 
 
 # --- one run: a Ray task ---------------------------------------------------------------------------

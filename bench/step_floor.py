@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from async_util import n_parameters  # noqa: E402
+from models import make_model  # noqa: E402
 from step_breakdown import measure_parts, milliseconds  # noqa: E402
 
 N_ACTIONS = 4  # Breakout
@@ -117,10 +119,7 @@ def main():
     args = parser.parse_args()
     rng = np.random.RandomState(0)
     t_max = args.t_max
-    n_params = ((16 * 4 * 8 * 8 + 16) + (32 * 16 * 4 * 4 + 32) + (2592 * HIDDEN + HIDDEN)
-                + (N_ACTIONS + 1) * (HIDDEN + 1))
-    if args.use_lstm:
-        n_params += 2 * 4 * HIDDEN * HIDDEN + 4 * HIDDEN
+    n_params = n_parameters(make_model(N_ACTIONS, args.use_lstm, rng))
 
     def products_floor(products):
         shapes = products.values()
