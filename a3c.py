@@ -133,7 +133,7 @@ class A3C:
         bind_parameters(model, self.local_params)
         self.local_params[:] = shared_params
         self.grad = np.empty_like(self.local_params)
-        self.states = None
+        self.inputs = None  # the segment's states as the model reads them
         self.kept = [[] for _ in range(t_max)]  # per state: what its torso's layers kept
         self.actions = np.zeros(t_max, np.int32)
         self.rewards = np.zeros(t_max, np.float32)
@@ -152,12 +152,12 @@ class A3C:
             self.update(bootstrap_state=state)
         kept = self.kept[self.n_steps]
         kept.clear()
+        if self.inputs is None:
+            self.inputs = np.empty((self.t_max,) + state.shape, np.float32)
+        x = phi(state[None], out=self.inputs[self.n_steps:self.n_steps + 1])  # kept for the update
         with chainer.no_backprop_mode():
-            pout, _, self.recurrent_state = self.model(phi(state[None]), self.recurrent_state, keep=kept)
+            pout, _, self.recurrent_state = self.model(x, self.recurrent_state, keep=kept)
         action = choose_action(pout.logits.array[0], self.rng)
-        if self.states is None:
-            self.states = np.empty((self.t_max,) + state.shape, state.dtype)
-        self.states[self.n_steps] = state
         self.actions[self.n_steps] = action
         self.n_steps += 1
         return action
@@ -182,7 +182,7 @@ class A3C:
             with chainer.no_backprop_mode():  # it only starts the returns: no gradient, no graph
                 _, value, _ = self.model(phi(bootstrap_state[None]), self.recurrent_state)
             bootstrap_value = float(value.array[0, 0])
-        pout, values, _ = self.model(phi(self.states[:n]), self.segment_start_state, replay=stack_kept(self.kept[:n]))
+        pout, values, _ = self.model(self.inputs[:n], self.segment_start_state, replay=stack_kept(self.kept[:n]))
         returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
         loss_node = A3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
         loss = loss_node.apply((pout.logits, values))[0]
@@ -205,7 +205,15 @@ class A3C:
 def stack_kept(kept):
     """What acting kept of several states' torso layers, as one replay: per layer, what each
     state kept (column matrix and output, or output), stacked in order."""
-    return [tuple(np.concatenate(arrays) for arrays in zip(*layer)) for layer in zip(*kept)]
+    return [tuple(stack_rows(arrays) for arrays in zip(*layer)) for layer in zip(*kept)]
+
+
+def stack_rows(arrays):
+    """np.concatenate(arrays), in the arrays' own memory order: a convolution's blocks are
+    column-major, and its weight gradient's product is faster on them so (bench/README.md)."""
+    if arrays[0].ndim == 2 and arrays[0].flags.f_contiguous:
+        return np.concatenate([a.T for a in arrays], axis=1).T
+    return np.concatenate(arrays)
 
 
 def detach(recurrent_state):

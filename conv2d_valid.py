@@ -102,6 +102,8 @@ def space_to_depth(x, s, blocks_h, blocks_w):
 def depth_to_space(blocks, x_shape, s, blocks_h, blocks_w):
     """The inverse of space_to_depth: blocks back to images of x_shape (pixels past the blocks: 0)."""
     batch, channels, height, width = x_shape
+    if (height, width) == (blocks_h * s, blocks_w * s):  # as in the torso: taking is faster (see below)
+        return np.take(blocks.ravel(), _depth_to_space_order(x_shape, s))
     x = blocks.reshape(batch, blocks_h, blocks_w, channels, s, s).transpose(0, 3, 1, 4, 2, 5)
     x = x.reshape(batch, channels, blocks_h * s, blocks_w * s)[:, :, :height, :width]
     if x.shape[2:] == (height, width):
@@ -126,6 +128,15 @@ def _block_kernel_order(shape, s, m):
     out_channels, in_channels = shape[:2]
     order = np.arange(np.prod(shape)).reshape(out_channels, in_channels, m, s, m, s).transpose(2, 4, 0, 1, 3, 5)
     return order.reshape(m * m * out_channels, in_channels * s * s).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _depth_to_space_order(x_shape, s):
+    """Where each pixel of depth_to_space's images is in the flat blocks, when the blocks cover the
+    images exactly: taking those is about twice as fast as numpy's transposing copy."""
+    batch, channels, height, width = x_shape
+    order = np.arange(np.prod(x_shape)).reshape(batch, height // s, width // s, channels, s, s)
+    return order.transpose(0, 3, 1, 4, 2, 5).reshape(x_shape).copy()
 
 
 def convolution_2d_valid(x, W, b, stride, relu=False, keep=None, replay=None):

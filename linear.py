@@ -38,14 +38,42 @@ class Linear(chainer.FunctionNode):
             gy = gy * (self.get_retained_outputs()[0].array > 0)
         gx = gW = gb = None
         if 0 in indexes:
-            # Row by row: OpenBLAS's matrix-vector product reads W once per row at memory speed,
-            # while its matrix product of a few rows by W spends more time packing W.
-            gx = chainer.Variable(np.stack([row @ W for row in gy]).reshape(x.shape))
+            gx = chainer.Variable(input_gradient(gy, W).reshape(x.shape))
         if 1 in indexes:
-            gW = chainer.Variable(gy.T @ x.reshape(len(x), -1))
+            gW = chainer.Variable(weight_gradient(gy, x.reshape(len(x), -1)))
         if 2 in indexes:
             gb = chainer.Variable(gy.sum(axis=0))
         return gx, gW, gb
+
+
+# For a few rows, OpenBLAS multiplies by W fastest in slices of W's rows of about this many bytes
+# (half of this CPU's 1 MB L2 cache): the whole of a large W at once, it spends its time packing
+# W; row by row (a matrix-vector product each), it reads all of W once per row.
+SLICE_BYTES = 2 ** 19
+
+
+def rows_per_slice(W):
+    return max(1, SLICE_BYTES // (W.shape[1] * W.itemsize))
+
+
+def input_gradient(gy, W):
+    """gy @ W, summed over slices of W's rows (bench/README.md, "The fully connected layers'
+    gradients")."""
+    rows = rows_per_slice(W)
+    gx = gy[:, :rows] @ W[:rows]
+    for start in range(rows, len(W), rows):
+        gx += gy[:, start:start + rows] @ W[start:start + rows]
+    return gx
+
+
+def weight_gradient(gy, x):
+    """gy^T @ x, written in slices of the same size."""
+    gyT = np.ascontiguousarray(gy.T)
+    gW = np.empty((gy.shape[1], x.shape[1]), gy.dtype)
+    rows = rows_per_slice(x)
+    for start in range(0, len(gW), rows):
+        np.matmul(gyT[start:start + rows], x, out=gW[start:start + rows])
+    return gW
 
 
 def linear(x, W, b, relu=False, keep=None, replay=None):

@@ -22,9 +22,9 @@ from policy import FCSoftmaxPolicy
 from v_function import FCVFunction
 
 
-def phi(states):
-    """uint8 observations (batch, channels, 84, 84) -> float32 in [0, 1]."""
-    return np.asarray(states, np.float32) * np.float32(1 / 255)
+def phi(states, out=None):
+    """uint8 observations (batch, channels, 84, 84) -> float32 in [0, 1] (into out if given)."""
+    return np.multiply(states, np.float32(1 / 255), out=out, dtype=np.float32)
 
 
 class A3CFF(chainer.ChainList):

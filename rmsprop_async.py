@@ -31,20 +31,24 @@ class RMSpropAsync:
         norm = float(np.sqrt(np.dot(grad, grad)))
         if not math.isfinite(norm):
             raise NonFiniteError(f'the gradient holds inf or NaN (norm {norm}); nothing was applied')
-        if norm > self.max_grad_norm:
-            grad *= np.float32(self.max_grad_norm / norm)
+        # The clipping factor rides on the scalars the update multiplies by anyway (c^2 on the
+        # squared gradient, c on the step): one pass over the vector less.
+        clip = min(1.0, self.max_grad_norm / norm) if norm > 0 else 1.0
         tmp = self._tmp
-        if self.weight_decay:
+        if self.weight_decay:  # decay joins the clipped gradient: scale it first
+            if clip < 1:
+                grad *= np.float32(clip)
+                clip = 1.0
             np.multiply(params, self.weight_mask, out=tmp)
             tmp *= self.weight_decay
             grad += tmp
         np.multiply(grad, grad, out=tmp)
-        tmp *= 1 - self.alpha
+        tmp *= np.float32((1 - self.alpha) * clip * clip)
         stats *= self.alpha
         stats += tmp
         np.add(stats, self.eps, out=tmp)
         np.sqrt(tmp, out=tmp)
         np.divide(grad, tmp, out=tmp)
-        tmp *= np.float32(lr)
+        tmp *= np.float32(lr * clip)
         params -= tmp
         return norm

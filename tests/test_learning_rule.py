@@ -62,7 +62,7 @@ def rmsprop_by_the_formula(params, stats, grad, lr, alpha=0.99, eps=0.1, clip=40
     return params - lr * grad / np.sqrt(stats + eps), stats
 
 
-@pytest.mark.parametrize('scale, weight_decay', [(1.0, 0.0), (100.0, 0.0), (1.0, 1e-2)])
+@pytest.mark.parametrize('scale, weight_decay', [(1.0, 0.0), (100.0, 0.0), (1.0, 1e-2), (100.0, 1e-2)])
 def test_rmsprop_step_against_the_formula(scale, weight_decay):
     rng = np.random.RandomState(0)
     params = rng.randn(50).astype(np.float32)
