@@ -6,8 +6,9 @@ Times (ms) the environment step, the acting forward pass, the bootstrap
 state's value (a forward pass without a graph), the update's forward (computing
 its torso, and replaying what acting kept of it, as the agent does) / loss /
 backward over a t_max segment, the optimizer step on the flat vectors, the gradient gather and the parameter
-copy, then a whole agent step as the worker runs it. Per-update parts are
-also shown per step (divided by t_max).
+copy, then a whole agent step as the worker runs it, and the same without the optimizer step
+(what the optimizer costs inside the loop). Per-update parts are also shown per step (divided by
+t_max).
 """
 import os
 
@@ -108,6 +109,17 @@ def measure_parts(use_lstm, t_max=5):
             agent.stop_episode_and_train(env.reward)
             env.reset()
     parts.append((f'whole step (act, env, update every {t_max})', 1, milliseconds(agent_step, 3000)))
+    # What the optimizer costs inside the loop, where its vectors are no longer in the cache: the
+    # whole step with and without it (the parameters then stay as they are), alternating.
+    with_optimizer, without_optimizer, apply = [], [], optimizer.update
+    for _ in range(3):
+        optimizer.update = apply
+        with_optimizer.append(milliseconds(agent_step, 1000))
+        optimizer.update = lambda params, stats, grad, lr: 0.0
+        without_optimizer.append(milliseconds(agent_step, 1000))
+    optimizer.update = apply
+    parts.append((f'whole step without the optimizer step (median of 3 turns; with it: '
+                  f'{np.median(with_optimizer):.3f})', 1, np.median(without_optimizer)))
     return parts
 
 

@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from async_util import n_parameters  # noqa: E402
+from linear import input_gradient, weight_gradient  # noqa: E402
 from models import make_model  # noqa: E402
 from step_breakdown import measure_parts, milliseconds  # noqa: E402
 
@@ -74,14 +75,17 @@ def macs(shape):
 
 
 def product_ms(shape, rng):
-    """OpenBLAS's time for an (m, k) x (k, n) product, repeated shape[3] times, in the faster
-    orientation (A B or (B^T A^T)^T), operands contiguous."""
+    """OpenBLAS's time for an (m, k) x (k, n) product, repeated shape[3] times, in the fastest of
+    four ways: A B, (B^T A^T)^T, and linear.py's two sliced products (summed over slices of B's
+    rows, written in slices of the result's rows); operands contiguous."""
     m, k, n = shape[:3]
     times = shape[3] if len(shape) > 3 else 1
     a, b = rng.randn(m, k).astype(np.float32), rng.randn(k, n).astype(np.float32)
     at, bt = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)
     repeats = max(20, int(2e8 / max(1, macs(shape))))
-    best = min(milliseconds(lambda: a @ b, repeats), milliseconds(lambda: bt @ at, repeats))
+    best = min(milliseconds(lambda: a @ b, repeats), milliseconds(lambda: bt @ at, repeats),
+               milliseconds(lambda: input_gradient(a, b), repeats),
+               milliseconds(lambda: weight_gradient(at, b), repeats))
     return best * times
 
 
