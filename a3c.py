@@ -211,7 +211,7 @@ def stack_kept(kept):
 def stack_rows(arrays):
     """np.concatenate(arrays), in the arrays' own memory order: a convolution's blocks are
     column-major, and its weight gradient's product is faster on them so (bench/README.md)."""
-    if arrays[0].ndim == 2 and arrays[0].flags.f_contiguous:
+    if arrays[0].ndim == 2 and not arrays[0].flags.c_contiguous:
         return np.concatenate([a.T for a in arrays], axis=1).T
     return np.concatenate(arrays)
 

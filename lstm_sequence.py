@@ -12,7 +12,8 @@ equations (F.lstm): for each step,
     h_t   = sigmoid(o) tanh(c_t)
 
 Its outputs and gradients equal those of the step-by-step F.lstm graph
-(tests/test_lstm_sequence.py).
+(tests/test_lstm_sequence.py). Like the torso's layers, it can replay in the
+update what acting computed.
 """
 import chainer
 import numpy as np
@@ -26,21 +27,26 @@ def _sigmoid(x):
 
 class LSTMSequence(chainer.FunctionNode):
 
+    def __init__(self, replay=None):
+        self.replay = replay
+
     def forward(self, inputs):
         upward, lateral_W, c, h = inputs
-        steps, n = len(upward), lateral_W.shape[1]
         self.retain_inputs((1, 2, 3))
+        if self.replay is not None:  # the gates and states that acting computed, step by step
+            self.a, self.i, self.f, self.o, self.c, self.hs = self.replay
+            return self.hs, self.c[-1:].copy(), self.hs[-1:].copy()
+        steps, n = len(upward), lateral_W.shape[1]
         self.a, self.i, self.f, self.o, self.c = (np.empty((steps, n), np.float32) for _ in range(5))
         hs = np.empty((steps, n), np.float32)
         for t in range(steps):
             gates = (upward[t] + h[0] @ lateral_W.T).reshape(n, 4)
             self.a[t] = np.tanh(gates[:, 0])
-            self.i[t] = _sigmoid(gates[:, 1])
-            self.f[t] = _sigmoid(gates[:, 2])
-            self.o[t] = _sigmoid(gates[:, 3])
-            c = (self.a[t] * self.i[t] + self.f[t] * c[0])[None]
+            i, f, o = _sigmoid(gates[:, 1:]).T
+            self.i[t], self.f[t], self.o[t] = i, f, o
+            c = (self.a[t] * i + f * c[0])[None]
             self.c[t] = c[0]
-            hs[t] = self.o[t] * np.tanh(c[0])
+            hs[t] = o * np.tanh(c[0])
             h = hs[t:t + 1]
         self.hs = hs
         return hs, c, hs[-1:].copy()
@@ -71,6 +77,15 @@ class LSTMSequence(chainer.FunctionNode):
         return tuple(chainer.Variable(g) for g in (g_upward, g_lateral_W, dc[None], dh[None]))
 
 
-def lstm_sequence(upward, lateral_W, c, h):
-    """Run the LSTM over a sequence; return (h for every step, final c, final h)."""
-    return apply_node(LSTMSequence(), (upward, lateral_W, c, h))
+def lstm_sequence(upward, lateral_W, c, h, keep=None, replay=None):
+    """Run the LSTM over a sequence; return (h for every step, final c, final h).
+
+    keep: a list to which this call appends its gates and states (a, i, f, o, c, h, each
+    (steps, units)). replay: such a tuple, computed earlier from the same c, h, upward and
+    weights (kept steps stacked): no computing, just the graph.
+    """
+    node = LSTMSequence(replay)
+    outputs = apply_node(node, (upward, lateral_W, c, h))
+    if keep is not None:
+        keep.append((node.a, node.i, node.f, node.o, node.c, node.hs))
+    return outputs

@@ -58,15 +58,18 @@ class A3CLSTM(chainer.ChainList):
         recurrent_state is the LSTM's (c, h) before x[0], None at an episode's
         start; the state after x[-1] is returned with the outputs. The torso, the
         LSTM's input weights and the heads run on the whole sequence at once;
-        the recurrence runs as one node (lstm_sequence.py).
+        the recurrence runs as one node (lstm_sequence.py). keep, replay: as for the torso, for
+        the torso, the input weights and the recurrence.
         """
+        replay = replay or (None,) * 5  # the torso's three layers, the input weights, the recurrence
         # the input's share of the gates, for every step at once
-        upward = linear(self.head(x, keep, replay), self.lstm.upward.W, self.lstm.upward.b)
+        upward = linear(self.head(x, keep, replay), self.lstm.upward.W, self.lstm.upward.b, keep=keep,
+                        replay=replay[3])
         if recurrent_state is None:
             zeros = np.zeros((1, self.lstm.state_size), np.float32)
             recurrent_state = (zeros, zeros)
         c, h = recurrent_state
-        hs, c, h = lstm_sequence(upward, self.lstm.lateral.W, c, h)
+        hs, c, h = lstm_sequence(upward, self.lstm.lateral.W, c, h, keep=keep, replay=replay[4])
         return self.pi(hs), self.v(hs), (c, h)
 
 

@@ -75,6 +75,28 @@ def test_replaying_the_kept_layers_gives_the_computed_outputs_and_gradients():
         np.testing.assert_allclose(replayed, computed, rtol=1e-4, atol=1e-5)
 
 
+def test_replaying_what_lstm_acting_kept_gives_the_computed_outputs_and_gradients():
+    from models import make_model
+    rng = np.random.RandomState(0)
+    model = make_model(4, True, rng)
+    x = rng.rand(5, 4, 84, 84).astype(np.float32)
+    kept, recurrent_state = [[] for _ in x], None
+    with chainer.no_backprop_mode():
+        for row, row_kept in zip(x, kept):  # one state at a time, carrying the LSTM's state, as acting does
+            _, _, recurrent_state = model(row[None], recurrent_state, keep=row_kept)
+    assert [len(row_kept) for row_kept in kept] == [5] * 5  # the torso, the input weights, the recurrence
+    results = []
+    for replay in (None, stack_kept(kept)):
+        model.cleargrads()
+        pout, values, (c, h) = model(x, None, replay=replay)
+        weights = np.random.RandomState(1).randn(*pout.logits.shape).astype(np.float32)
+        (F.sum(pout.logits * weights) + F.sum(values) + F.sum(c) + F.sum(h)).backward()
+        results.append([pout.logits.array, values.array, c.array, h.array]
+                       + [param.grad.copy() for param in model.params()])
+    for computed, replayed in zip(*results):
+        np.testing.assert_allclose(replayed, computed, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize('use_lstm', [False, True])
 def test_acting_without_a_graph_gives_the_graphs_outputs(use_lstm):
     from models import make_model
