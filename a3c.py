@@ -17,8 +17,8 @@ local model once more on the segment's states as one batch. The local
 parameters do not change inside a segment, so this gives the same loss and
 gradient as keeping each acting step's graph, in one pass; and the torso's
 layers (two convolutions and the fully connected layer), nearly all of the
-forward pass, are not computed again: acting keeps their results and the
-update replays them. V(s_n), which only starts the returns, is one forward
+forward pass, and the LSTM's recurrence are not computed again: acting keeps
+their results and the update replays them. V(s_n), which only starts the returns, is one forward
 pass without a graph (as the original's, with the parameters that acted and,
 for the LSTM, the recurrent state acting left), so that the backward pass
 runs over the n states that carry a gradient only. For the LSTM the segment
@@ -134,7 +134,7 @@ class A3C:
         self.local_params[:] = shared_params
         self.grad = np.empty_like(self.local_params)
         self.inputs = None  # the segment's states as the model reads them
-        self.kept = [[] for _ in range(t_max)]  # per state: what its torso's layers kept
+        self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
         self.actions = np.zeros(t_max, np.int32)
         self.rewards = np.zeros(t_max, np.float32)
         self.n_steps = 0

@@ -93,6 +93,9 @@ def test_replaying_what_lstm_acting_kept_gives_the_computed_outputs_and_gradient
         (F.sum(pout.logits * weights) + F.sum(values) + F.sum(c) + F.sum(h)).backward()
         results.append([pout.logits.array, values.array, c.array, h.array]
                        + [param.grad.copy() for param in model.params()])
+    # the replay took the recurrence's states from acting, not computed again
+    np.testing.assert_array_equal(results[1][2], recurrent_state[0].array)
+    np.testing.assert_array_equal(results[1][3], recurrent_state[1].array)
     for computed, replayed in zip(*results):
         np.testing.assert_allclose(replayed, computed, rtol=1e-4, atol=1e-5)
 
