@@ -20,7 +20,7 @@ def test_untrained_policy_rarely_solves_the_corridor():
 def test_a3c_learns_the_corridor_with_two_processes(tmp_path):
     # A larger learning rate than Atari's: the task is tiny and the test must be quick.
     args = argparse.Namespace(processes=2, seed=0, steps=4000, t_max=2, beta=0.01, lr=7e-3,
-                              eval_frequency=1000, eval_n_runs=20, weight_decay=0.0, use_lstm=False,
+                              eval_frequency=1000, eval_n_runs=100, weight_decay=0.0, use_lstm=False,
                               profile=False, progress_interval=5.0, checkpoint_frequency=1000,
                               keep_checkpoints=0)
     status = train(args, lambda process_idx, seed, train: Corridor(seed, train),
@@ -28,10 +28,11 @@ def test_a3c_learns_the_corridor_with_two_processes(tmp_path):
     assert status == 0
     scores = np.loadtxt(tmp_path / 'scores.txt', skiprows=1, ndmin=2)
     assert list(scores[:, 0]) == [1000, 2000, 3000, 4000]
-    # Evaluations sample their actions, so a learned policy still misses a step now and then (at
-    # 99% per step, all of 20 four-step runs are optimal only about 45% of the time): the optimal
-    # return in all 20 runs at some evaluation, and nearly always at the last (untrained: 1/16).
-    assert scores[:, 2].max() == 1.0 and scores[-1, 2] >= 0.9, scores
+    # Evaluations sample their actions, so a learned policy still misses a step now and then: at
+    # 99% per step a four-step run is optimal 96% of the time, so "all of 20 runs optimal" failed by
+    # chance (about 1 run in 10 of this test). Over 100 runs the mean return of such a policy is
+    # 0.96 +- 0.02; untrained it is about 1/16. The last evaluation must be near optimal.
+    assert scores[-1, 2] >= 0.85, scores
     assert os.path.exists(tmp_path / '4000_finish.h5')
 
 
