@@ -156,15 +156,16 @@ def test_a_checkpoint_that_does_not_fit_stops_the_run_and_resume_goes_on(small_d
     assert score_steps(outdir) == [2000] and (outdir / '2000_finish.h5').is_file()
 
 
-@pytest.mark.parametrize('first_writes, checkpoint_frequency', [(['checkpoint_1'], '500'),
+@pytest.mark.parametrize('first_writes, checkpoint_frequency', [(['checkpoint_1', 'scores.txt', '1000.h5'], '500'),
                                                                  (['scores.txt', '1000.h5'], '700')])
 def test_a_full_disk_during_training_stops_the_run_and_no_evaluation_is_lost(small_disk, first_writes,
                                                                              checkpoint_frequency):
     disk, resize = small_disk
     resize(16)
     outdir = disk / 'run'
-    # Checkpoints every 500 steps: the parent's at 1000 is the first write after the disk fills.
-    # Every 700: worker 0's writes of the evaluation at 1000 are, its row (unless the file's last
+    # Checkpoints every 500 steps: the parent's at 1000 or worker 0's evaluation at 1000 (its row or
+    # best model) is the first write after the disk fills, whichever comes first (a fresh-clone run
+    # saw the model first). Every 700: the evaluation's writes are, its row (unless the file's last
     # block still has room for it) or its best model (the worker plays the game meanwhile).
     proc = start_training(outdir, '1', 'breakout', *SHORT, '--keep-checkpoints', '1',
                           '--checkpoint-frequency', checkpoint_frequency)
