@@ -76,6 +76,21 @@ def test_rmsprop_step_against_the_formula(scale, weight_decay):
     np.testing.assert_allclose(params, expected_params, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize('scale', [1.0, 100.0])
+def test_rmsprop_compiled_pass_gives_numpys_float32_result_bit_for_bit(scale):
+    rng = np.random.RandomState(0)
+    params = rng.randn(100_003).astype(np.float32)  # not a multiple of any vector width
+    stats = rng.rand(params.size).astype(np.float32)
+    grad = (scale * rng.randn(params.size) / 300).astype(np.float32)
+    norm = np.sqrt(np.dot(grad, grad))
+    clip = min(1.0, 40.0 / float(norm))
+    alpha, eps, lr = np.float32(0.99), np.float32(0.1), 7e-4
+    expected_stats = alpha * stats + grad * grad * np.float32((1 - alpha) * clip * clip)
+    expected_params = params - grad / np.sqrt(expected_stats + eps) * np.float32(lr * clip)
+    assert RMSpropAsync(params.size).update(params, stats, grad, lr) == pytest.approx(norm)
+    assert np.array_equal(stats, expected_stats) and np.array_equal(params, expected_params)
+
+
 def test_learning_rate_decays_linearly_to_zero_over_the_global_steps():
     assert learning_rate(0, 80_000_000, 7e-4) == pytest.approx(7e-4)
     assert learning_rate(20_000_000, 80_000_000, 7e-4) == pytest.approx(5.25e-4)
