@@ -1,6 +1,6 @@
 """Training throughput of a3c_ale.py against the environment alone, measured in one run.
 
-usage: .venv/bin/python bench/throughput.py [--processes 1 2] [--warmup 10] [--seconds 30]
+usage: .venv/bin/python bench/throughput.py [--processes 1 2] [--warmup 10] [--seconds 30] [--rounds 1]
                                            [--peer-python .peer/bin/python --peer-steps 30000]
 
 For A3C FF and A3C LSTM on Breakout and each process count, it starts the
@@ -8,7 +8,9 @@ real training script, ignores the first --warmup seconds, and measures global
 steps/s over the next --seconds from its progress lines. Beside each it
 measures the environment alone: as many processes stepping our ALE
 environment (the same preprocessing) with random actions, no learning. It
-prints every training figure as a share of that environment-only figure, and
+prints every training figure as a share of that environment-only figure (with
+--rounds N, all of it N times over: medians, the share the median of each
+round's, each round's shares listed; this machine drifts within minutes), and
 the memory of the runs: resident and proportional (PSS) memory per process,
 and the total, which shows that parameters and RMSProp statistics are shared
 rather than copied. With --peer-python it also runs ChainerRL's A3C FF
@@ -22,6 +24,7 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -118,6 +121,7 @@ def main():
     parser.add_argument('--warmup', type=float, default=10.0)
     parser.add_argument('--seconds', type=float, default=30.0)
     parser.add_argument('--env-seconds', type=float, default=15.0)
+    parser.add_argument('--rounds', type=int, default=1, help='measure everything this many times over')
     parser.add_argument('--peer-python', default=None, help="python of the peer's environment")
     parser.add_argument('--peer-steps', type=int, default=30000)
     args = parser.parse_args()
@@ -125,20 +129,29 @@ def main():
     cpu = next((line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
                platform.processor())
     print(f'Measured {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, {os.cpu_count()} cores, {cpu}')
-    rows, figures = [], {}
+    rows, figures, shares = [], {}, {}
     for processes in args.processes:
-        env_rate = environment_only(processes, args.env_seconds)
+        env_rates, memories = [], {}
+        for round_ in range(args.rounds):
+            env_rates.append(environment_only(processes, args.env_seconds))
+            for use_lstm in (False, True):
+                kind = 'LSTM' if use_lstm else 'FF'
+                rate, memory, parent = training(processes, use_lstm, args.warmup, args.seconds)
+                figures.setdefault((kind, processes), []).append(rate)
+                shares.setdefault((kind, processes), []).append(rate / env_rates[-1])
+                memories.setdefault(kind, (memory, parent))
+        env_rate = statistics.median(env_rates)
         figures[('env', processes)] = env_rate
         rows.append(f'| environment only | {processes} | {env_rate:,.0f} | 100% | |')
-        for use_lstm in (False, True):
-            kind = 'LSTM' if use_lstm else 'FF'
-            rate, memory, parent = training(processes, use_lstm, args.warmup, args.seconds)
-            figures[(kind, processes)] = rate
+        for kind in ('FF', 'LSTM'):
+            rate = figures[(kind, processes)] = statistics.median(figures[(kind, processes)])
+            memory, parent = memories[kind]
             workers = [pss for pid, (_, pss) in memory.items() if pid != parent]
             rss = [rss for pid, (rss, _) in memory.items() if pid != parent]
             total_pss = sum(pss for _, pss in memory.values())
             figures[(kind, processes, 'pss')] = total_pss
-            rows.append(f'| A3C {kind} | {processes} | {rate:,.0f} | {100 * rate / env_rate:.1f}% | '
+            rows.append(f'| A3C {kind} | {processes} | {rate:,.0f} | '
+                        f'{100 * statistics.median(shares[(kind, processes)]):.1f}% | '
                         f'worker RSS {", ".join(f"{x:.0f}" for x in rss)} MB, PSS {", ".join(f"{x:.0f}" for x in workers)} MB; '
                         f'total PSS {total_pss:.0f} MB |')
     print('| run | processes | steps/s | of environment only | memory |')
@@ -152,6 +165,10 @@ def main():
                   f'{figures[(kind, high)] / figures[(kind, low)]:.2f}x; each extra worker adds '
                   f'{(figures[(kind, high, "pss")] - figures[(kind, low, "pss")]) / (high - low):.0f} MB (PSS)')
         print(f'- A3C LSTM / A3C FF at {high} processes: {figures[("LSTM", high)] / figures[("FF", high)]:.2f}')
+    if args.rounds > 1:
+        for (kind, processes), values in shares.items():
+            print(f'- A3C {kind}, {processes} processes, of the environment only in each round: '
+                  + ', '.join(f'{100 * x:.1f}%' for x in values))
     if args.peer_python:
         for processes in counts:
             for kind in ('FF', 'LSTM'):
