@@ -30,7 +30,7 @@ fi
 echo "+ ${command[*]}"
 "${command[@]}" &
 trainer=$!
-trap 'kill -INT $trainer 2>/dev/null; wait $trainer' INT TERM
+trap 'kill -INT $trainer 2>/dev/null; wait $trainer || true' INT TERM
 reached() {
     [ -f "$run_dir/scores.txt" ] &&
         awk -v c="$column" -v t="$target" 'NR > 1 && $c >= t {found=1} END {exit !found}' "$run_dir/scores.txt"
