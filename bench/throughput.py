@@ -132,7 +132,7 @@ def main():
     rows, figures, shares = [], {}, {}
     for processes in args.processes:
         env_rates, memories = [], {}
-        for round_ in range(args.rounds):
+        for _ in range(args.rounds):
             env_rates.append(environment_only(processes, args.env_seconds))
             for use_lstm in (False, True):
                 kind = 'LSTM' if use_lstm else 'FF'
