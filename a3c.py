@@ -28,7 +28,7 @@ starts from the recurrent state the acting saw before s_0, held constant
 import chainer
 import numpy as np
 
-from async_util import bind_parameters, gather_gradients, n_parameters
+from async_util import bind_parameters, gradients_in_order, n_parameters, parameters_in_order
 from errors import NonFiniteError
 from models import phi
 from policy import choose_action
@@ -132,7 +132,7 @@ class A3C:
         self.local_params = np.empty(n_parameters(model), np.float32)
         bind_parameters(model, self.local_params)
         self.local_params[:] = shared_params
-        self.grad = np.empty_like(self.local_params)
+        self.params = parameters_in_order(model)
         self.inputs = None  # the segment's states as the model reads them
         self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
         self.actions = np.zeros(t_max, np.int32)
@@ -191,9 +191,9 @@ class A3C:
             raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')
         self.model.cleargrads()
         loss.backward()
-        gather_gradients(self.model, self.grad)
-        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats, self.grad, self.lr)
-        self.local_params[:] = self.shared_params
+        # The step writes the new shared parameters into the local ones as well (the copy back).
+        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats, gradients_in_order(self.params),
+                                          self.lr, local=self.local_params)
         if self.sums is not None:  # for stats.csv
             add_update(self.sums, n, loss_node.entropy.sum(), loss_node.values.sum(), loss_node.advantages.sum(),
                        loss_node.policy_loss, loss_node.value_loss, grad_norm, self.optimizer.max_grad_norm)

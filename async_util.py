@@ -44,17 +44,10 @@ def flatten_parameters(model):
     return np.concatenate([param.array.ravel() for param in parameters_in_order(model)]).astype(np.float32)
 
 
-def gather_gradients(model, out):
-    """Copy the parameters' gradients into the flat vector out (zero where there is none)."""
-    offset = 0
-    for param in parameters_in_order(model):
-        view = out[offset:offset + param.size]
-        if param.grad is None:
-            view[...] = 0
-        else:
-            view[...] = param.grad.ravel()
-        offset += param.size
-    return out
+def gradients_in_order(params):
+    """The gradients of params (parameters_in_order's list) as flat views, in the flat layout
+    (zeros where there is none): the optimizer reads them where Chainer left them."""
+    return [np.zeros(param.size, np.float32) if param.grad is None else param.grad.ravel() for param in params]
 
 
 def weight_mask(model):

@@ -5,8 +5,9 @@
 
 The gradient is first clipped to global L2 norm max_grad_norm; weight decay
 (0 by default) adds rate * theta to the gradient of weights, not biases. The
-parameters, the statistics and the gradient are flat float32 vectors; the
-update writes the first two in place, without a lock (Hogwild).
+parameters and the statistics are flat float32 vectors, the gradient the same
+vector in pieces (one per parameter, in the flat layout); the update writes the
+first two in place, without a lock (Hogwild).
 """
 import math
 
@@ -16,18 +17,21 @@ import numpy as np
 from errors import NonFiniteError
 
 
-# The statistics and the step in one pass over the three vectors, where NumPy needs eight
-# (each a temporary's read and write); the same float32 operations in the same order, so the
-# result is NumPy's bit for bit. error_model='numpy': a division by zero gives inf rather than
+# The statistics and the step in one pass over the vectors, where NumPy needs eight (each a
+# temporary's read and write); the same float32 operations in the same order, so the result is
+# NumPy's bit for bit. The new parameters also go to `local` (the worker's copy), so that no
+# second pass copies them back. error_model='numpy': a division by zero gives inf rather than
 # raising, which lets LLVM vectorize the loop (eps > 0 keeps the divisor positive anyway).
-@numba.njit('void(float32[::1], float32[::1], float32[::1], float32, float32, float32, float32)',
+@numba.njit('void(float32[::1], float32[::1], float32[::1], float32[::1], float32, float32, float32, float32)',
             error_model='numpy', nogil=True, cache=True)
-def _rmsprop_pass(params, stats, grad, alpha, grad_square_scale, eps, step_scale):
+def _rmsprop_pass(params, stats, grad, local, alpha, grad_square_scale, eps, step_scale):
     for i in range(params.size):
         g = grad[i]
         s = alpha * stats[i] + g * g * grad_square_scale
         stats[i] = s
-        params[i] -= g / math.sqrt(s + eps) * step_scale
+        theta = params[i] - g / math.sqrt(s + eps) * step_scale
+        params[i] = theta
+        local[i] = theta
 
 
 class RMSpropAsync:
@@ -38,24 +42,36 @@ class RMSpropAsync:
         self.max_grad_norm = max_grad_norm
         self.weight_decay = np.float32(weight_decay)
         self.weight_mask = weight_mask
-        self._tmp = np.empty(size, np.float32) if weight_decay else None
 
-    def update(self, params, stats, grad, lr):
+    def update(self, params, stats, grad, lr, local=None):
         """One step on params and stats (both shared), from grad (modified in place); return the
-        gradient's norm before clipping."""
-        norm = float(np.sqrt(np.dot(grad, grad)))
+        gradient's norm before clipping.
+
+        grad: the flat gradient, or its pieces in the flat layout (async_util.gradients_in_order),
+        which saves gathering them. local: a vector that receives the new parameters as well.
+        """
+        pieces = [grad] if isinstance(grad, np.ndarray) else grad
+        if sum(piece.size for piece in pieces) != params.size:
+            raise ValueError(f'the gradient has {sum(piece.size for piece in pieces)} entries, '
+                             f'the parameters {params.size}')
+        norm = float(np.sqrt(np.float32(sum(float(np.dot(piece, piece)) for piece in pieces))))
         if not math.isfinite(norm):
             raise NonFiniteError(f'the gradient holds inf or NaN (norm {norm}); nothing was applied')
         # The clipping factor rides on the scalars the pass multiplies by anyway (c^2 on the
         # squared gradient, c on the step).
         clip = min(1.0, self.max_grad_norm / norm) if norm > 0 else 1.0
-        if self.weight_decay:  # decay joins the clipped gradient: scale it first
-            if clip < 1:
-                grad *= np.float32(clip)
-                clip = 1.0
-            np.multiply(params, self.weight_mask, out=self._tmp)
-            self._tmp *= self.weight_decay
-            grad += self._tmp
-        _rmsprop_pass(params, stats, grad, self.alpha, np.float32((1 - self.alpha) * clip * clip),
-                      self.eps, np.float32(lr * clip))
+        if self.weight_decay and clip < 1:  # decay joins the clipped gradient: scale it first
+            for piece in pieces:
+                piece *= np.float32(clip)
+            clip = 1.0
+        grad_square_scale, step_scale = np.float32((1 - self.alpha) * clip * clip), np.float32(lr * clip)
+        local = params if local is None else local
+        start = 0
+        for piece in pieces:
+            part = slice(start, start + piece.size)
+            if self.weight_decay:
+                piece += params[part] * self.weight_mask[part] * self.weight_decay
+            _rmsprop_pass(params[part], stats[part], piece, local[part], self.alpha, grad_square_scale,
+                          self.eps, step_scale)
+            start += piece.size
         return norm

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 from a3c import A3C, a3c_loss, stack_kept  # noqa: E402
 from ale import ALE, resolve_rom  # noqa: E402
-from async_util import bind_parameters, gather_gradients, n_parameters, weight_mask  # noqa: E402
+from async_util import bind_parameters, n_parameters, parameters_in_order, weight_mask  # noqa: E402
 from models import make_model, phi  # noqa: E402
 from rmsprop_async import RMSpropAsync  # noqa: E402
 
@@ -87,6 +87,8 @@ def measure_parts(use_lstm, t_max=5):
         loss().backward()
 
     grad = (0.01 * rng.randn(shared_params.size)).astype(np.float32)
+    # the gradient in the pieces the agent hands over: one per parameter, in the flat layout
+    grad_pieces = np.split(grad, np.cumsum([param.size for param in parameters_in_order(model)])[:-1])
     parts = [
         ('environment step', 1, milliseconds(env_step, 2000)),
         ('acting forward (batch 1, no graph)', 1, milliseconds(act_forward, 500)),
@@ -96,11 +98,9 @@ def measure_parts(use_lstm, t_max=5):
         (f'update forward (batch {t_max}), torso replayed', t_max, milliseconds(forward, 200)),
         ('update forward + loss', t_max, milliseconds(loss, 200)),
         ('update forward + loss + backward', t_max, milliseconds(backward, 200)),
-        ('gradient gather into the flat vector', t_max, milliseconds(lambda: gather_gradients(model, agent.grad), 200)),
-        ('optimizer step (clip, RMSProp)', t_max,
-         milliseconds(lambda: optimizer.update(shared_params, shared_stats, grad.copy(), 1e-4), 200)),
-        ('parameter copy shared -> local', t_max,
-         milliseconds(lambda: agent.local_params.__setitem__(slice(None), shared_params), 200)),
+        ('optimizer step (clip, RMSProp, new parameters also to the local copy)', t_max,
+         milliseconds(lambda: optimizer.update(shared_params, shared_stats, grad_pieces, 1e-4,
+                                               local=agent.local_params), 200)),
     ]
 
     def agent_step():
@@ -115,7 +115,7 @@ def measure_parts(use_lstm, t_max=5):
     for _ in range(3):
         optimizer.update = apply
         with_optimizer.append(milliseconds(agent_step, 1000))
-        optimizer.update = lambda params, stats, grad, lr: 0.0
+        optimizer.update = lambda params, stats, grad, lr, local=None: 0.0
         without_optimizer.append(milliseconds(agent_step, 1000))
     optimizer.update = apply
     parts.append((f'whole step without the optimizer step (median of 3 turns; with it: '

@@ -6,8 +6,8 @@ usage: .venv/bin/python bench/step_floor.py [--use-lstm] [--t-max 5]
 One process, one thread (as each worker runs). For every matrix product of a step, at exactly
 its shape: its multiply-adds and OpenBLAS's time for it alone (the faster of the two
 orientations, operands ready and contiguous: nothing else). For the per-parameter passes
-(clipping norm, RMSProp, the gradient gather, the parameter copy): the bytes they must move and
-this machine's time to stream that many bytes. The emulator's floor is ale-py's own act() for
+(clipping norm, RMSProp with the copy of the new parameters to the worker's): the bytes they
+must move and this machine's time to stream that many bytes. The emulator's floor is ale-py's own act() for
 the 4 frames of an agent step and the two RGB screens the observation needs.
 
 A part's floor is the sum of its products (or streams); the step's floor is the sum of the
@@ -136,9 +136,8 @@ def main():
         'acting forward (batch 1, no graph)': (*products_floor(forward_one), 1),
         "bootstrap state's value (batch 1, no graph)": (*products_floor(forward_one), t_max),
         'update forward + loss + backward': (*products_floor(backward), t_max),
-        'gradient gather into the flat vector': (None, stream_ms(n_params, 1, 1, rng), t_max),
-        'optimizer step (clip, RMSProp)': (None, stream_ms(n_params, 1 + 3, 2, rng), t_max),
-        'parameter copy shared -> local': (None, stream_ms(n_params, 1, 1, rng), t_max),
+        'optimizer step (clip, RMSProp, new parameters also to the local copy)':
+            (None, stream_ms(n_params, 1 + 3, 3, rng), t_max),
     }
     big = (512, 512, 512)
     peak = macs(big) / product_ms(big, rng) / 1e6

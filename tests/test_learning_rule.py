@@ -91,6 +91,30 @@ def test_rmsprop_compiled_pass_gives_numpys_float32_result_bit_for_bit(scale):
     assert np.array_equal(stats, expected_stats) and np.array_equal(params, expected_params)
 
 
+@pytest.mark.parametrize('scale, weight_decay', [(1.0, 0.0), (100.0, 0.0), (100.0, 1e-2)])
+def test_rmsprop_on_the_gradient_in_pieces_writes_the_same_parameters_to_shared_and_local(scale, weight_decay):
+    rng = np.random.RandomState(0)
+    params = rng.randn(1000).astype(np.float32)
+    stats = rng.rand(params.size).astype(np.float32)
+    grad = (scale * rng.randn(params.size) / 10).astype(np.float32)
+    mask = (np.arange(params.size) % 3 > 0).astype(np.float32)
+    optimizer = RMSpropAsync(params.size, weight_decay=weight_decay, weight_mask=mask)
+    flat_params, flat_stats = params.copy(), stats.copy()
+    flat_norm = optimizer.update(flat_params, flat_stats, grad.copy(), 7e-4)
+    local = np.zeros_like(params)
+    pieces = [piece.copy() for piece in np.split(grad, [7, 300, 301, 640])]
+    assert optimizer.update(params, stats, pieces, 7e-4, local=local) == pytest.approx(flat_norm, rel=1e-6)
+    np.testing.assert_allclose(stats, flat_stats, rtol=1e-6)
+    np.testing.assert_allclose(params, flat_params, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(local, params)
+
+
+def test_rmsprop_refuses_a_gradient_of_another_size():
+    params, stats = np.zeros(10, np.float32), np.zeros(10, np.float32)
+    with pytest.raises(ValueError, match='9 entries'):
+        RMSpropAsync(10).update(params, stats, [np.ones(4, np.float32), np.ones(5, np.float32)], 7e-4)
+
+
 def test_learning_rate_decays_linearly_to_zero_over_the_global_steps():
     assert learning_rate(0, 80_000_000, 7e-4) == pytest.approx(7e-4)
     assert learning_rate(20_000_000, 80_000_000, 7e-4) == pytest.approx(5.25e-4)
