@@ -7,8 +7,8 @@ One process, one thread (as each worker runs). For every matrix product of a ste
 its shape: its multiply-adds and OpenBLAS's time for it alone (the faster of the two
 orientations, operands ready and contiguous: nothing else). For the per-parameter passes
 (clipping norm, RMSProp with the copy of the new parameters to the worker's): the bytes they
-must move and this machine's time to stream that many bytes. The emulator's floor is ale-py's own act() for
-the 4 frames of an agent step and the two RGB screens the observation needs.
+must move and this machine's time to stream that many bytes. The emulator's floor is ale-py's
+own act() for the 4 frames of an agent step and the two RGB screens the observation needs.
 
 A part's floor is the sum of its products (or streams); the step's floor is the sum of the
 parts' floors, per agent step (the update's parts divided by t_max).
