@@ -36,7 +36,7 @@ def _rmsprop_pass(params, stats, grad, local, alpha, grad_square_scale, eps, ste
 
 class RMSpropAsync:
 
-    def __init__(self, size, alpha=0.99, eps=0.1, max_grad_norm=40.0, weight_decay=0.0, weight_mask=None):
+    def __init__(self, alpha=0.99, eps=0.1, max_grad_norm=40.0, weight_decay=0.0, weight_mask=None):
         self.alpha = np.float32(alpha)
         self.eps = np.float32(eps)
         self.max_grad_norm = max_grad_norm

@@ -143,8 +143,7 @@ class Worker:
             self.evaluate(global_t)
         env = self.make_env(self.process_idx, self.env_seed, train=True)
         model = make_model(self.n_actions, args.use_lstm, self.rng, self.n_input_channels)
-        optimizer = RMSpropAsync(shared.params.size, weight_decay=args.weight_decay,
-                                 weight_mask=weight_mask(model))
+        optimizer = RMSpropAsync(weight_decay=args.weight_decay, weight_mask=weight_mask(model))
         sums = shared.sums.row(self.process_idx)
         agent = A3C(model, shared.params, shared.stats, optimizer, self.rng,
                     t_max=args.t_max, beta=args.beta, sums=sums)

@@ -48,7 +48,7 @@ def measure_parts(use_lstm, t_max=5):
     bind_parameters(shared_model, shared_params)
     shared_stats = np.zeros_like(shared_params)
     model = make_model(env.number_of_actions, use_lstm, rng)
-    optimizer = RMSpropAsync(shared_params.size, weight_mask=weight_mask(model))
+    optimizer = RMSpropAsync(weight_mask=weight_mask(model))
     agent = A3C(model, shared_params, shared_stats, optimizer, rng, t_max=t_max)
 
     def env_step():

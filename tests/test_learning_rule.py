@@ -71,7 +71,7 @@ def test_rmsprop_step_against_the_formula(scale, weight_decay):
     mask = (np.arange(50) % 2).astype(np.float32)
     expected_params, expected_stats = rmsprop_by_the_formula(params, stats, grad, 7e-4,
                                                              weight_decay=weight_decay, mask=mask)
-    RMSpropAsync(50, weight_decay=weight_decay, weight_mask=mask).update(params, stats, grad.copy(), 7e-4)
+    RMSpropAsync(weight_decay=weight_decay, weight_mask=mask).update(params, stats, grad.copy(), 7e-4)
     np.testing.assert_allclose(stats, expected_stats, rtol=1e-5)
     np.testing.assert_allclose(params, expected_params, rtol=1e-5, atol=1e-7)
 
@@ -87,7 +87,7 @@ def test_rmsprop_compiled_pass_gives_numpys_float32_result_bit_for_bit(scale):
     alpha, eps, lr = np.float32(0.99), np.float32(0.1), 7e-4
     expected_stats = alpha * stats + grad * grad * np.float32((1 - alpha) * clip * clip)
     expected_params = params - grad / np.sqrt(expected_stats + eps) * np.float32(lr * clip)
-    assert RMSpropAsync(params.size).update(params, stats, grad, lr) == pytest.approx(norm)
+    assert RMSpropAsync().update(params, stats, grad, lr) == pytest.approx(norm)
     assert np.array_equal(stats, expected_stats) and np.array_equal(params, expected_params)
 
 
@@ -98,7 +98,7 @@ def test_rmsprop_on_the_gradient_in_pieces_writes_the_same_parameters_to_shared_
     stats = rng.rand(params.size).astype(np.float32)
     grad = (scale * rng.randn(params.size) / 10).astype(np.float32)
     mask = (np.arange(params.size) % 3 > 0).astype(np.float32)
-    optimizer = RMSpropAsync(params.size, weight_decay=weight_decay, weight_mask=mask)
+    optimizer = RMSpropAsync(weight_decay=weight_decay, weight_mask=mask)
     flat_params, flat_stats = params.copy(), stats.copy()
     flat_norm = optimizer.update(flat_params, flat_stats, grad.copy(), 7e-4)
     local = np.zeros_like(params)
@@ -112,7 +112,7 @@ def test_rmsprop_on_the_gradient_in_pieces_writes_the_same_parameters_to_shared_
 def test_rmsprop_refuses_a_gradient_of_another_size():
     params, stats = np.zeros(10, np.float32), np.zeros(10, np.float32)
     with pytest.raises(ValueError, match='9 entries'):
-        RMSpropAsync(10).update(params, stats, [np.ones(4, np.float32), np.ones(5, np.float32)], 7e-4)
+        RMSpropAsync().update(params, stats, [np.ones(4, np.float32), np.ones(5, np.float32)], 7e-4)
 
 
 def test_learning_rate_decays_linearly_to_zero_over_the_global_steps():
@@ -168,7 +168,7 @@ def test_agent_update_equals_the_original_formulation(use_lstm, terminal):
     t_max, gamma, beta, lr = 5, 0.99, 0.01, 7e-4
     local = make_model(4, use_lstm, rng)
     agent = A3C(local, shared_params, shared_stats,
-                RMSpropAsync(shared_params.size, weight_mask=weight_mask(local)),
+                RMSpropAsync(weight_mask=weight_mask(local)),
                 np.random.RandomState(0), t_max=t_max, gamma=gamma, beta=beta, lr=lr)
     states = rng.randint(0, 256, (t_max + 1, 4, 84, 84)).astype(np.uint8)
     rewards = np.array([0.0, 1.0, 0.0, -1.0, 1.0], np.float32)

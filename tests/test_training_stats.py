@@ -31,7 +31,7 @@ def test_an_update_adds_its_figures_as_computed_by_hand():
     reference_params[:] = shared_params
     sums = np.zeros(len(SUMS))
     agent = A3C(make_model(4, False, rng), shared_params, shared_stats,
-                RMSpropAsync(shared_params.size, weight_mask=weight_mask(model)), np.random.RandomState(0),
+                RMSpropAsync(weight_mask=weight_mask(model)), np.random.RandomState(0),
                 t_max=3, gamma=0.9, beta=0.01, sums=sums)
     states = rng.randint(0, 256, (4, 4, 84, 84)).astype(np.uint8)
     rewards = [1.0, 0.0, -1.0]
