@@ -132,7 +132,7 @@ class A3C:
         self.local_params = np.empty(n_parameters(model), np.float32)
         bind_parameters(model, self.local_params)
         self.local_params[:] = shared_params
-        self.params = parameters_in_order(model)
+        self.ordered_params = parameters_in_order(model)  # the flat layout's order
         self.inputs = None  # the segment's states as the model reads them
         self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
         self.actions = np.zeros(t_max, np.int32)
@@ -192,8 +192,8 @@ class A3C:
         self.model.cleargrads()
         loss.backward()
         # The step writes the new shared parameters into the local ones as well (the copy back).
-        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats, gradients_in_order(self.params),
-                                          self.lr, local=self.local_params)
+        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats,
+                                          gradients_in_order(self.ordered_params), self.lr, local=self.local_params)
         if self.sums is not None:  # for stats.csv
             add_update(self.sums, n, loss_node.entropy.sum(), loss_node.values.sum(), loss_node.advantages.sum(),
                        loss_node.policy_loss, loss_node.value_loss, grad_norm, self.optimizer.max_grad_norm)

@@ -43,17 +43,18 @@ class RMSpropAsync:
         self.weight_decay = np.float32(weight_decay)
         self.weight_mask = weight_mask
 
-    def update(self, params, stats, grad, lr, local=None):
-        """One step on params and stats (both shared), from grad (modified in place); return the
-        gradient's norm before clipping.
+    def update(self, params, stats, pieces, lr, local=None):
+        """One step on params and stats (both shared), from the gradient in pieces (modified in
+        place); return the gradient's norm before clipping.
 
-        grad: the flat gradient, or its pieces in the flat layout (async_util.gradients_in_order),
-        which saves gathering them. local: a vector that receives the new parameters as well.
+        pieces: flat vectors that together are the gradient in the flat layout, such as one per
+        parameter (async_util.gradients_in_order: nothing gathered) or the whole in one.
+        local: a vector that receives the new parameters as well.
         """
-        pieces = [grad] if isinstance(grad, np.ndarray) else grad
-        if sum(piece.size for piece in pieces) != params.size:
-            raise ValueError(f'the gradient has {sum(piece.size for piece in pieces)} entries, '
-                             f'the parameters {params.size}')
+        size = sum(piece.size for piece in pieces)
+        if size != params.size:
+            raise ValueError(f'the gradient has {size} entries, the parameters {params.size}')
+        # Rounded to float32 as one float32 dot would be: one piece gives that dot's norm exactly.
         norm = float(np.sqrt(np.float32(sum(float(np.dot(piece, piece)) for piece in pieces))))
         if not math.isfinite(norm):
             raise NonFiniteError(f'the gradient holds inf or NaN (norm {norm}); nothing was applied')

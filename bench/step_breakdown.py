@@ -115,7 +115,7 @@ def measure_parts(use_lstm, t_max=5):
     for _ in range(3):
         optimizer.update = apply
         with_optimizer.append(milliseconds(agent_step, 1000))
-        optimizer.update = lambda params, stats, grad, lr, local=None: 0.0
+        optimizer.update = lambda params, stats, pieces, lr, local=None: 0.0
         without_optimizer.append(milliseconds(agent_step, 1000))
     optimizer.update = apply
     parts.append((f'whole step without the optimizer step (median of 3 turns; with it: '

@@ -71,7 +71,7 @@ def test_rmsprop_step_against_the_formula(scale, weight_decay):
     mask = (np.arange(50) % 2).astype(np.float32)
     expected_params, expected_stats = rmsprop_by_the_formula(params, stats, grad, 7e-4,
                                                              weight_decay=weight_decay, mask=mask)
-    RMSpropAsync(weight_decay=weight_decay, weight_mask=mask).update(params, stats, grad.copy(), 7e-4)
+    RMSpropAsync(weight_decay=weight_decay, weight_mask=mask).update(params, stats, [grad.copy()], 7e-4)
     np.testing.assert_allclose(stats, expected_stats, rtol=1e-5)
     np.testing.assert_allclose(params, expected_params, rtol=1e-5, atol=1e-7)
 
@@ -87,7 +87,7 @@ def test_rmsprop_compiled_pass_gives_numpys_float32_result_bit_for_bit(scale):
     alpha, eps, lr = np.float32(0.99), np.float32(0.1), 7e-4
     expected_stats = alpha * stats + grad * grad * np.float32((1 - alpha) * clip * clip)
     expected_params = params - grad / np.sqrt(expected_stats + eps) * np.float32(lr * clip)
-    assert RMSpropAsync().update(params, stats, grad, lr) == pytest.approx(norm)
+    assert RMSpropAsync().update(params, stats, [grad], lr) == pytest.approx(norm)
     assert np.array_equal(stats, expected_stats) and np.array_equal(params, expected_params)
 
 
@@ -100,7 +100,7 @@ def test_rmsprop_on_the_gradient_in_pieces_writes_the_same_parameters_to_shared_
     mask = (np.arange(params.size) % 3 > 0).astype(np.float32)
     optimizer = RMSpropAsync(weight_decay=weight_decay, weight_mask=mask)
     flat_params, flat_stats = params.copy(), stats.copy()
-    flat_norm = optimizer.update(flat_params, flat_stats, grad.copy(), 7e-4)
+    flat_norm = optimizer.update(flat_params, flat_stats, [grad.copy()], 7e-4)
     local = np.zeros_like(params)
     pieces = [piece.copy() for piece in np.split(grad, [7, 300, 301, 640])]
     assert optimizer.update(params, stats, pieces, 7e-4, local=local) == pytest.approx(flat_norm, rel=1e-6)

@@ -19,7 +19,7 @@ def mapping_of(address):
 
 def updating_worker(shared, model_mask, updated, results):
     grad = np.ones_like(shared.params)
-    RMSpropAsync(weight_mask=model_mask).update(shared.params, shared.stats, grad, 1e-3)
+    RMSpropAsync(weight_mask=model_mask).update(shared.params, shared.stats, [grad], 1e-3)
     results.put(('updater', mapping_of(shared.params.ctypes.data), mapping_of(shared.stats.ctypes.data)))
     updated.set()
 
