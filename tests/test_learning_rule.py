@@ -113,6 +113,7 @@ def test_rmsprop_refuses_a_gradient_of_another_size():
     params, stats = np.zeros(10, np.float32), np.zeros(10, np.float32)
     with pytest.raises(ValueError, match='9 entries'):
         RMSpropAsync().update(params, stats, [np.ones(4, np.float32), np.ones(5, np.float32)], 7e-4)
+    assert not params.any() and not stats.any()  # refused before anything was written
 
 
 def test_learning_rate_decays_linearly_to_zero_over_the_global_steps():
