@@ -18,6 +18,7 @@ the update's batch. `keep` hands out a call's blocks and output, and `replay`
 builds the update's graph from those instead of computing them again.
 """
 import functools
+import itertools
 
 import chainer
 import numba
@@ -46,8 +47,7 @@ class Convolution2DValid(chainer.FunctionNode):
         out_h, out_w, m = (x.shape[2] - k) // s + 1, (x.shape[3] - k) // s + 1, -(-k // s)
         self.blocks = space_to_depth(x, s, out_h + m - 1, out_w + m - 1)
         # Channel-major products (offset, out channel, image, block row, block column): the
-        # shifted sums below then run along whole block rows, and for one image the result
-        # is already in Chainer's (image, channel, row, column) order.
+        # shifted sums then run along whole block rows.
         products = block_kernels(W, s, m) @ self.blocks.T
         products = products.reshape(m, m, len(W), len(x), out_h + m - 1, out_w + m - 1)
         return _shifted_sum(products, b, out_h, out_w, self.relu),
@@ -55,11 +55,15 @@ class Convolution2DValid(chainer.FunctionNode):
     def backward(self, indexes, grad_outputs):
         W = self.get_retained_inputs()[0].array
         gy = grad_outputs[0].array
-        y = self.get_retained_outputs()[0].array if self.relu else gy
+        if self.relu:
+            gy = gy * (self.get_retained_outputs()[0].array > 0)
         batch, out_channels, out_h, out_w = gy.shape
         s, k = self.stride, W.shape[2]
         m = -(-k // s)
-        gy, g_products = _gradient_at_offsets(gy, y, self.relu, m)
+        # The output gradient at each block offset, in the products' order.
+        g_products = np.zeros((m, m, out_channels, batch, out_h + m - 1, out_w + m - 1), gy.dtype)
+        for i, j in itertools.product(range(m), repeat=2):
+            g_products[i, j, :, :, i:i + out_h, j:j + out_w] = gy.transpose(1, 0, 2, 3)
         g_products = g_products.reshape(m * m * out_channels, -1)
         gx = gW = gb = None
         if 0 in indexes:
@@ -101,30 +105,6 @@ def _shifted_sum(products, b, out_h, out_w, relu):
                     for q in range(out_w):
                         out[r, q] = max(out[r, q], np.float32(0))
     return y
-
-
-# The output gradient (through the ReLU: where the output is 0, none) and the same placed at each
-# block offset in the products' order, zeros around: one compiled pass where NumPy needs a call
-# per offset.
-@numba.njit('Tuple((float32[:, :, :, ::1], float32[:, :, :, :, :, ::1]))'
-            '(float32[:, :, :, :], float32[:, :, :, :], boolean, int64)',
-            error_model='numpy', nogil=True, cache=True)
-def _gradient_at_offsets(gy, y, relu, m):
-    batch, channels, out_h, out_w = gy.shape
-    masked = np.empty((batch, channels, out_h, out_w), np.float32)
-    g_products = np.zeros((m, m, channels, batch, out_h + m - 1, out_w + m - 1), np.float32)
-    for n in range(batch):
-        for c in range(channels):
-            for r in range(out_h):
-                for q in range(out_w):
-                    masked[n, c, r, q] = gy[n, c, r, q] if not relu or y[n, c, r, q] > 0 else np.float32(0)
-            for i in range(m):
-                for j in range(m):
-                    at_offset = g_products[i, j, c, n]
-                    for r in range(out_h):
-                        for q in range(out_w):
-                            at_offset[r + i, q + j] = masked[n, c, r, q]
-    return masked, g_products
 
 
 def space_to_depth(x, s, blocks_h, blocks_w):
