@@ -120,7 +120,6 @@ def measure(rounds):
     conv1, conv2, fc = model.head
     W1, b1, W2, b2 = conv1.W.array, conv1.b.array, conv2.W.array, conv2.b.array
     x = phi(env.state[None])
-    h1 = Convolution2DValid(4, True).forward((x, W1, b1))[0]
     results = []
 
     heads = ((model.pi[0].W.array, model.pi[0].b.array), (model.v[0].W.array, model.v[0].b.array))
