@@ -161,7 +161,7 @@ def _depth_to_space_order(batch, channels, blocks_h, blocks_w, s):
 
 
 def convolution_2d_valid(x, W, b, stride, relu=False, keep=None, replay=None):
-    """F.convolution_2d(x, W, b, stride, pad=0), then F.relu if relu, faster on the CPU.
+    """F.convolution_2d(x, W, b, stride, pad=0), then F.relu if relu, faster on the CPU (float32).
 
     keep: a list to which this call appends its (blocks, output).
     replay: a (blocks, output) pair that an earlier call with the same W, b and
