@@ -6,8 +6,9 @@ usage: .venv/bin/python bench/candidates.py [--rounds 5]
 Each candidate is a small prototype here, not in the trainer: the part of the step it would
 replace, timed alternately with the current code on the same inputs (median of the rounds), and
 how often a step runs it (per update: divided by t_max). The prototypes give the current code's
-results (checked here; float32 rounding for the two that add in another order). The whole step is
-the agent's, with its environment, timed in the same run. A3C FF, Breakout, t_max 5.
+results (checked here: the same arrays, and for the fully connected gradient in the optimizer,
+which adds in another order, the same within float32 rounding). The whole step is the agent's,
+with its environment, timed in the same run. A3C FF, Breakout, t_max 5.
 """
 import os
 
@@ -32,16 +33,9 @@ from conv2d_valid import Convolution2DValid, block_kernels  # noqa: E402
 from linear import Linear, weight_gradient  # noqa: E402
 from models import make_model, phi  # noqa: E402
 from rmsprop_async import RMSpropAsync, _rmsprop_pass  # noqa: E402
+from step_breakdown import milliseconds  # noqa: E402
 
 T_MAX = 5
-
-
-def milliseconds(function, repeats):
-    function()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        function()
-    return (time.perf_counter() - start) / repeats * 1e3
 
 
 def alternate(current, candidate, repeats, rounds):
@@ -133,17 +127,18 @@ def measure(rounds):
         y = Convolution2DValid(2, True).forward((y, W2, b2))[0]
         y = Linear(True).forward((y, fc.W.array, fc.b.array))[0]
         return [Linear(False).forward((y, W, b))[0] for W, b in heads]
+    with chainer.no_backprop_mode():
+        pout, value, _ = model(x, None)
+    assert all(np.array_equal(a, b) for a, b in zip(act_on_arrays(), (pout.logits.array, value.array)))
     results.append(('acting on arrays: the nodes\' forwards without Chainer\'s Links and Variables',
                     1 + 1 / T_MAX, *alternate(act_with_chainer, act_on_arrays, 2000, rounds)))
 
-    kernels = block_kernels(W1, 4, 2), block_kernels(W2, 2, 2)
     # calls per step now: conv1 in acting and V(s_n); conv2 there and in its input gradient;
     # cached, both once per update (after the copy back)
     calls_now = {0: 1 + 1 / T_MAX, 1: 1 + 2 / T_MAX}
     bk_ms = [milliseconds(lambda i=i: block_kernels(*((W1, 4, 2), (W2, 2, 2))[i]), 5000) for i in range(2)]
     now = sum(ms * calls_now[i] for i, ms in enumerate(bk_ms))
     cached = sum(bk_ms) / T_MAX
-    assert all(k.flags.c_contiguous for k in kernels)
     results.append(('block kernels once per parameter copy instead of per call (conv1 + conv2)', 1, now, cached))
 
     # The fully connected weight's share of the optimizer's pass: its gradient, its norm, its pass.
