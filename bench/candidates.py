@@ -16,9 +16,7 @@ os.environ['OMP_NUM_THREADS'] = '1'
 os.environ['OPENBLAS_NUM_THREADS'] = '1'
 
 import argparse  # noqa: E402
-import math  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -26,14 +24,12 @@ import chainer  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
-from a3c import A3C  # noqa: E402
-from ale import ALE, resolve_rom  # noqa: E402
-from async_util import bind_parameters, n_parameters, parameters_in_order, weight_mask  # noqa: E402
+from async_util import parameters_in_order  # noqa: E402
 from conv2d_valid import Convolution2DValid, block_kernels  # noqa: E402
 from linear import Linear, weight_gradient  # noqa: E402
-from models import make_model, phi  # noqa: E402
-from rmsprop_async import RMSpropAsync, _rmsprop_pass  # noqa: E402
-from step_breakdown import milliseconds  # noqa: E402
+from models import phi  # noqa: E402
+from rmsprop_async import _rmsprop_pass  # noqa: E402
+from step_breakdown import milliseconds, one_worker  # noqa: E402
 
 T_MAX = 5
 
@@ -50,17 +46,6 @@ def alternate(current, candidate, repeats, rounds):
 # The fully connected layer's weight gradient gy^T x has rank <= t_max: the optimizer's pass can
 # form each row of it where it uses it (never writing the 2.65 MB matrix, never reading it back),
 # and its squared norm is the sum of (gy gy^T) * (x x^T), two t_max x t_max products.
-@numba.njit(inline='always', error_model='numpy')
-def _rmsprop_row(params, stats, grad, local, alpha, grad_square_scale, eps, step_scale):
-    for i in range(params.size):
-        g = grad[i]
-        s = alpha * stats[i] + g * g * grad_square_scale
-        stats[i] = s
-        theta = params[i] - g / math.sqrt(s + eps) * step_scale
-        params[i] = theta
-        local[i] = theta
-
-
 @numba.njit(error_model='numpy', nogil=True, cache=True)
 def _rmsprop_outer_product(params, stats, gyT, x, local, alpha, grad_square_scale, eps, step_scale):
     rows, n = gyT.shape
@@ -75,38 +60,12 @@ def _rmsprop_outer_product(params, stats, gyT, x, local, alpha, grad_square_scal
             for j in range(cols):
                 g[j] += a * x[t, j]
         part = slice(i * cols, (i + 1) * cols)
-        _rmsprop_row(params[part], stats[part], g, local[part], alpha, grad_square_scale, eps, step_scale)
-
-
-# With one process the worker's model could use the shared vector itself: the pass then
-# writes the parameters once, with no local copy.
-@numba.njit(error_model='numpy', nogil=True, cache=True)
-def _rmsprop_pass_no_copy(params, stats, grad, alpha, grad_square_scale, eps, step_scale):
-    for i in range(params.size):
-        g = grad[i]
-        s = alpha * stats[i] + g * g * grad_square_scale
-        stats[i] = s
-        params[i] = params[i] - g / math.sqrt(s + eps) * step_scale
+        _rmsprop_pass(params[part], stats[part], g, local[part], alpha, grad_square_scale, eps, step_scale)
 
 
 def measure(rounds):
-    chainer.config.type_check = False
-    rng = np.random.RandomState(0)
-    env = ALE(resolve_rom('breakout'), 0)
-    shared_model = make_model(env.number_of_actions, False, rng)
-    shared_params = np.empty(n_parameters(shared_model), np.float32)
-    bind_parameters(shared_model, shared_params)
-    shared_stats = np.zeros_like(shared_params)
-    model = make_model(env.number_of_actions, False, rng)
-    agent = A3C(model, shared_params, shared_stats, RMSpropAsync(weight_mask=weight_mask(model)), rng,
-                t_max=T_MAX)
-    agent.lr = 1e-4
-
-    def agent_step():
-        env.receive_action(agent.act_and_train(env.state, env.reward))
-        if env.is_terminal:
-            agent.stop_episode_and_train(env.reward)
-            env.reset()
+    env, agent, agent_step = one_worker(False, T_MAX)
+    model, rng = agent.model, agent.rng
     for _ in range(300):
         agent_step()
     whole = float(np.median([milliseconds(agent_step, 2000) for _ in range(rounds)]))
@@ -148,7 +107,7 @@ def measure(rounds):
             break
         offset += param.size
     part = slice(offset, offset + fc.W.size)
-    P, S, L = shared_params[part].copy(), shared_stats[part].copy() + 1e-3, fc.W.array.ravel().copy()
+    P, S, L = agent.shared_params[part].copy(), agent.shared_stats[part].copy() + 1e-3, fc.W.array.ravel().copy()
     fc_in = rng.rand(T_MAX, fc.W.shape[1]).astype(np.float32)
     gy = (1e-3 * rng.randn(T_MAX, fc.W.shape[0])).astype(np.float32)
     scalars = np.float32(0.99), np.float32(0.01), np.float32(0.1), np.float32(1e-4)
@@ -178,11 +137,6 @@ def measure(rounds):
     results.append(('the same, caches cold (32 MB streamed before each call, its time taken off)', 1 / T_MAX,
                     cold[0] - sweep_alone, cold[1] - sweep_alone))
 
-    grad = (1e-3 * rng.randn(shared_params.size)).astype(np.float32)
-    stats = shared_stats + 1e-3
-    results.append(('one process: the pass without the local copy (the model on the shared vector)', 1 / T_MAX,
-                    *alternate(lambda: _rmsprop_pass(shared_params, stats, grad, agent.local_params, *scalars),
-                               lambda: _rmsprop_pass_no_copy(shared_params, stats, grad, *scalars), 300, rounds)))
     return whole, results
 
 

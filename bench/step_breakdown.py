@@ -38,18 +38,32 @@ def milliseconds(function, repeats):
     return (time.perf_counter() - start) / repeats * 1e3
 
 
-def measure_parts(use_lstm, t_max=5):
-    """[(part, calls per agent step's share, ms per call)] of one worker's step."""
+def one_worker(use_lstm, t_max):
+    """A worker on Breakout as the trainer builds one (its agent on shared vectors, one process),
+    and its step as the trainer runs it: (env, agent, agent_step)."""
     chainer.config.type_check = False
     rng = np.random.RandomState(0)
     env = ALE(resolve_rom('breakout'), 0)
     shared_model = make_model(env.number_of_actions, use_lstm, rng)
     shared_params = np.empty(n_parameters(shared_model), np.float32)
     bind_parameters(shared_model, shared_params)
-    shared_stats = np.zeros_like(shared_params)
     model = make_model(env.number_of_actions, use_lstm, rng)
-    optimizer = RMSpropAsync(weight_mask=weight_mask(model))
-    agent = A3C(model, shared_params, shared_stats, optimizer, rng, t_max=t_max)
+    agent = A3C(model, shared_params, np.zeros_like(shared_params), RMSpropAsync(weight_mask=weight_mask(model)),
+                rng, t_max=t_max)
+
+    def agent_step():
+        env.receive_action(agent.act_and_train(env.state, env.reward))
+        if env.is_terminal:
+            agent.stop_episode_and_train(env.reward)
+            env.reset()
+    return env, agent, agent_step
+
+
+def measure_parts(use_lstm, t_max=5):
+    """[(part, calls per agent step's share, ms per call)] of one worker's step."""
+    env, agent, agent_step = one_worker(use_lstm, t_max)
+    model, optimizer, rng = agent.model, agent.optimizer, agent.rng
+    shared_params, shared_stats = agent.shared_params, agent.shared_stats
 
     def env_step():
         env.receive_action(rng.randint(env.number_of_actions))
@@ -103,11 +117,6 @@ def measure_parts(use_lstm, t_max=5):
                                                local=agent.local_params), 200)),
     ]
 
-    def agent_step():
-        env.receive_action(agent.act_and_train(env.state, env.reward))
-        if env.is_terminal:
-            agent.stop_episode_and_train(env.reward)
-            env.reset()
     parts.append((f'whole step (act, env, update every {t_max})', 1, milliseconds(agent_step, 3000)))
     # What the optimizer costs inside the loop, where its vectors are no longer in the cache: the
     # whole step with and without it (the parameters then stay as they are), alternating.
