@@ -25,6 +25,7 @@ runs over the n states that carry a gradient only. For the LSTM the segment
 starts from the recurrent state the acting saw before s_0, held constant
 (truncated backpropagation through time).
 """
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numpy as np
 
@@ -43,9 +44,10 @@ def learning_rate(global_step, total_steps, initial_lr):
 def n_step_returns(rewards, bootstrap_value, gamma):
     """R_i = r_i + gamma * R_{i+1} back from R_n = bootstrap_value."""
     returns = np.empty(len(rewards), np.float32)
-    R = bootstrap_value
+    # In float64, as numpy 1 promoted these scalars; numpy 2 (NEP 50) would round each to float32.
+    R = float(bootstrap_value)
     for i in reversed(range(len(rewards))):
-        R = rewards[i] + gamma * R
+        R = float(rewards[i]) + gamma * R
         returns[i] = R
     return returns
 
@@ -83,8 +85,9 @@ class A3CLoss(chainer.FunctionNode):
         self.advantages = self.returns - values
         log_pi_taken = self.log_pi[np.arange(n), self.actions]
         self.policy_loss = -(log_pi_taken * self.advantages).sum()
-        self.value_loss = self.v_loss_coef * (self.advantages ** 2).sum() / 2
-        loss = self.policy_loss - self.beta * self.entropy.sum() + self.value_loss
+        # The reported losses in float64 as under numpy 1 (they feed statistics, not the gradient).
+        self.value_loss = self.v_loss_coef * float((self.advantages ** 2).sum()) / 2
+        loss = float(self.policy_loss) - self.beta * float(self.entropy.sum()) + self.value_loss
         return np.asarray(loss, np.float32),
 
     def backward(self, indexes, grad_outputs):

@@ -1,4 +1,5 @@
 """Running one of our FunctionNodes, with Chainer's graph only where a gradient will be needed."""
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 
 

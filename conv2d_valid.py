@@ -20,6 +20,7 @@ builds the update's graph from those instead of computing them again.
 import functools
 import itertools
 
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numba
 import numpy as np

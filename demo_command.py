@@ -3,6 +3,7 @@ or with a uniformly random policy (--random), the baseline a score is read again
 import sys
 import time
 
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numpy as np
 

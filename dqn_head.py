@@ -1,4 +1,5 @@
 """The convolutional torso of the NIPS 2013 DQN, which A3C uses for Atari."""
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import chainer.links as L
 

@@ -1,6 +1,7 @@
 """Playing whole episodes with a model's policy: evaluation during training, and the demo."""
 import statistics
 
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 
 from models import phi

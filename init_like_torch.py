@@ -1,5 +1,6 @@
 """Torch's default initialisation, as the paper's authors used it: every weight
 and bias uniform in +-1/sqrt(fan_in), where fan_in is the inputs of one unit."""
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer.links as L
 import numpy as np
 

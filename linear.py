@@ -6,6 +6,7 @@ product W x^T is faster on the CPU, and like convolution_2d_valid it can replay 
 the same weights instead of computing it again. The results equal F.linear's
 (tests/test_fast_layers.py); with relu=True the ReLU is in the same node.
 """
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numpy as np
 

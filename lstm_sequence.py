@@ -15,6 +15,7 @@ Its outputs and gradients equal those of the step-by-step F.lstm graph
 (tests/test_lstm_sequence.py). Like the torso's layers, it can replay in the
 update what acting computed.
 """
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numpy as np
 

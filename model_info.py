@@ -1,12 +1,14 @@
 """What a model file says of itself: the game it was trained on, FF or LSTM, the number of actions,
 the global step, the evaluation mean, the run's arguments, the code's revision and the versions
-of the libraries; HDF5 attributes of the file's root (models.save_model), which code that knows
+of Python and the libraries; HDF5 attributes of the file's root (models.save_model), which code that knows
 only the original's layout never reads."""
 import hashlib
 import json
 import os
+import platform
 import subprocess
 
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numpy as np
 
@@ -29,7 +31,8 @@ def run_info(kind, env_path, args, n_actions):
     """What every model of a run shares; the steps and evaluation mean are added at each save."""
     info = {'algorithm': 'A3C LSTM' if args.use_lstm else 'A3C FF', 'n_actions': int(n_actions),
             'arguments': json.dumps(vars(args), sort_keys=True), 'code_revision': code_revision(),
-            'chainer_version': chainer.__version__, 'numpy_version': np.__version__}
+            'python_version': platform.python_version(), 'chainer_version': chainer.__version__,
+            'numpy_version': np.__version__}
     info.update(kind.game_info(env_path))
     return info
 
@@ -58,7 +61,8 @@ def describe(info):
     if 'evaluation_mean' in info:
         parts.append(f'evaluation mean {info["evaluation_mean"]:g}')
     parts.append(f'code {str(info.get("code_revision", "?"))[:7]}')
-    versions = [f'{name} {info[key]}' for name, key in (('chainer', 'chainer_version'), ('numpy', 'numpy_version'),
-                                                        ('ale-py', 'ale_py_version'), ('vizdoom', 'vizdoom_version'))
+    versions = [f'{name} {info[key]}' for name, key in (('Python', 'python_version'), ('chainer', 'chainer_version'),
+                                                        ('numpy', 'numpy_version'), ('ale-py', 'ale_py_version'),
+                                                        ('vizdoom', 'vizdoom_version'))
                 if key in info]
     return ', '.join(parts) + (f'; {", ".join(versions)}' if versions else '')

@@ -6,6 +6,7 @@ models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
 2=policy, 3=value.
 """
 
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import chainer.links as L
 import h5py

@@ -1,4 +1,5 @@
 """Policy head: a linear layer to one logit per action, and the softmax policy it defines."""
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import chainer.functions as F
 import chainer.links as L
@@ -46,5 +47,6 @@ def choose_action(logits, rng, deterministic=False):
         return int(np.argmax(logits))
     probs = np.exp(logits - logits.max())
     cumulative = np.cumsum(probs)
-    action = np.searchsorted(cumulative, rng.random_sample() * cumulative[-1], side='right')
+    # The threshold in float64 on numpy 1 and 2 alike (numpy 2 would round it to float32).
+    action = np.searchsorted(cumulative, rng.random_sample() * float(cumulative[-1]), side='right')
     return int(min(action, len(logits) - 1))

@@ -65,7 +65,9 @@ class RMSpropAsync:
             for piece in pieces:
                 piece *= np.float32(clip)
             clip = 1.0
-        grad_square_scale, step_scale = np.float32((1 - self.alpha) * clip * clip), np.float32(lr * clip)
+        # In float64, then rounded, as numpy 1 computed it; numpy 2 would round each product.
+        grad_square_scale = np.float32((1 - float(self.alpha)) * clip * clip)
+        step_scale = np.float32(lr * clip)
         local = params if local is None else local
         start = 0
         for piece in pieces:

@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import numpy as np
 

@@ -1,4 +1,5 @@
 """State-value head: a linear layer from the torso's features to V(s)."""
+import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
 import chainer.links as L
 

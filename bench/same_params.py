@@ -2,18 +2,21 @@
 process, on two revisions of the code, and how far apart their final parameters are.
 
 usage: .venv/bin/python bench/same_params.py BEFORE [AFTER] [--use-lstm] [--steps 20000]
+                                            [--before-python PY] [--after-python PY]
 
 BEFORE and AFTER are git revisions (AFTER defaults to the working tree), each checked out into a
 temporary git worktree (as bench/ab_speed.py does) and trained with
 `a3c_ale.py 1 breakout --seed 0 --steps N` without evaluations. With one process the run is
 deterministic (BEFORE trained twice gives identical parameters: the script checks that too), so
-any difference is the change's. Prints, per parameter array and over all, the largest absolute
+any difference is the change's. --before-python and --after-python train each side with another
+interpreter (another Python and numpy: e.g. .venv-3.11/bin/python against .venv/bin/python). Prints, per parameter array and over all, the largest absolute
 difference and the difference's norm relative to the parameters' norm; a change that only
 reorders float32 arithmetic stays near float32's rounding (about 1e-7 relative per operation,
 grown over the run's updates), a change of the algorithm is orders of magnitude above it.
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,8 +28,8 @@ from ab_speed import checkout
 from throughput import ROOT
 
 
-def train(root, outdir, steps, use_lstm):
-    command = [sys.executable, os.path.join(root, 'a3c_ale.py'), '1', 'breakout', '--seed', '0',
+def train(root, outdir, steps, use_lstm, python=sys.executable):
+    command = [python, os.path.join(root, 'a3c_ale.py'), '1', 'breakout', '--seed', '0',
                '--steps', str(steps), '--eval-frequency', str(10 * steps), '--outdir', outdir]
     subprocess.run(command + (['--use-lstm'] if use_lstm else []), check=True, capture_output=True, cwd=root)
     with h5py.File(os.path.join(outdir, f'{steps}_finish.h5'), 'r') as f:
@@ -34,6 +37,18 @@ def train(root, outdir, steps, use_lstm):
         f.visititems(lambda name, item: arrays.__setitem__(name, item[()]) if isinstance(item, h5py.Dataset)
                      else None)
     return arrays
+
+
+def python_path(name):
+    """An interpreter's path that stays right in another working directory."""
+    return os.path.abspath(name) if os.sep in name else shutil.which(name) or name
+
+
+def interpreter(python):
+    """'Python 3.x.y, numpy v, numba v' of an interpreter."""
+    return subprocess.run([python, '-c', 'import sys, numpy, numba; print(f"Python {sys.version.split()[0]}, '
+                           'numpy {numpy.__version__}, numba {numba.__version__}")'],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def compare(a, b):
@@ -54,19 +69,28 @@ def main():
     parser.add_argument('after', nargs='?', default=None, help='a git revision (default: the working tree)')
     parser.add_argument('--use-lstm', action='store_true')
     parser.add_argument('--steps', type=int, default=20000)
+    parser.add_argument('--before-python', type=python_path, default=sys.executable,
+                        help='the interpreter that trains BEFORE (default: this one)')
+    parser.add_argument('--after-python', type=python_path, default=sys.executable,
+                        help='the interpreter that trains AFTER (default: this one)')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='same_params_') as directory:
         before_root = checkout(args.before, os.path.join(directory, 'before'))
         after_root = checkout(args.after, os.path.join(directory, 'after')) if args.after else ROOT
         try:
-            before = train(before_root, os.path.join(directory, 'run_before'), args.steps, args.use_lstm)
-            again = train(before_root, os.path.join(directory, 'run_again'), args.steps, args.use_lstm)
-            after = train(after_root, os.path.join(directory, 'run_after'), args.steps, args.use_lstm)
+            before = train(before_root, os.path.join(directory, 'run_before'), args.steps, args.use_lstm,
+                           args.before_python)
+            again = train(before_root, os.path.join(directory, 'run_again'), args.steps, args.use_lstm,
+                          args.before_python)
+            after = train(after_root, os.path.join(directory, 'run_after'), args.steps, args.use_lstm,
+                          args.after_python)
         finally:
             for root in (before_root, after_root):
                 if root != ROOT:
                     subprocess.run(['git', '-C', ROOT, 'worktree', 'remove', '--force', root], capture_output=True)
     kind = 'A3C LSTM' if args.use_lstm else 'A3C FF'
+    for side, python in (('before', args.before_python), ('after', args.after_python)):
+        print(f'{side}: {interpreter(python)}')
     deterministic = all(np.array_equal(before[name], again[name]) for name in before)
     print(f'{kind}, 1 process, seed 0, {args.steps:,} steps: before ({args.before}) trained twice: '
           f'{"identical" if deterministic else "DIFFERENT: the run is not deterministic, no conclusion"}')

@@ -20,6 +20,7 @@ import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import chainer_compat  # noqa: E402,F401  (before chainer: what today's numpy and Python removed)
 import chainer  # noqa: E402
 import numpy as np  # noqa: E402
 

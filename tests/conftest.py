@@ -7,6 +7,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+import chainer_compat  # noqa: E402,F401  (before any test imports chainer)
 REFERENCE_MODEL = os.path.join(ROOT, '..', 'shared', 'reference', 'muupan_breakout_ff_80000000_finish.h5')
 
 
@@ -41,6 +42,11 @@ def processes_in_group(pgid):
         if int(fields[2]) == pgid and fields[0] != 'Z':
             pids.append(int(entry))
     return pids
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'every_python: a short end-to-end test that `make test` also runs on every '
+                            'other supported Python it finds')
 
 
 @pytest.fixture

@@ -142,6 +142,7 @@ def test_scenario_names_and_paths():
         resolve_scenario('/no/such/scenario.cfg')
 
 
+@pytest.mark.every_python
 def test_training_on_basic_writes_its_files_and_the_demo_replays_the_model(tmp_path):
     outdir = tmp_path / 'run'
     result = run_script('train_a3c_doom.py', '2', '--scenario', 'basic', '--steps', '4000', '--eval-frequency', '2000',

@@ -13,6 +13,7 @@ def train_breakout(outdir, *extra):
                       '--eval-n-runs', '1', '--outdir', str(outdir), '--progress-interval', '1', *extra)
 
 
+@pytest.mark.every_python
 @pytest.mark.parametrize('kind', ['ff', 'lstm'])
 def test_training_run_writes_scores_and_models_and_leaves_no_process(tmp_path, kind):
     outdir = tmp_path / kind

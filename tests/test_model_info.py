@@ -1,6 +1,7 @@
 """Model files say what they are: game, kind, actions, steps, evaluation, arguments, code, versions."""
 import argparse
 import json
+import platform
 
 import chainer
 import h5py
@@ -30,6 +31,7 @@ def test_a_written_model_carries_its_attributes_beside_the_original_layout(tmp_p
     assert json.loads(info['arguments'])['seed'] == 3
     assert len(info['code_revision']) == 40 or info['code_revision'] == 'unknown'
     assert info['chainer_version'] == chainer.__version__ and info['numpy_version'] == np.__version__
+    assert info['python_version'] == platform.python_version()
     assert info['ale_py_version']
     with h5py.File(path, 'r') as f:  # the original's groups, nothing else
         assert sorted(f.keys()) == ['0', '1', '2']

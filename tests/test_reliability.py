@@ -90,6 +90,7 @@ def test_kill_9_mid_training_then_resume_continues_counter_and_scores(tmp_path):
     assert processes_in_group(result.pid) == []
 
 
+@pytest.mark.every_python
 def test_ctrl_c_saves_a_resumable_checkpoint_and_resume_runs_to_the_end(tmp_path):
     outdir = tmp_path / 'run'
     proc = start_training(outdir, '2', 'breakout', *SHORT_RUN)

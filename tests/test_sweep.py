@@ -104,6 +104,7 @@ def test_without_ray_the_sweep_says_how_to_install_it(tmp_path):
 
 # On a real local Ray.
 
+@pytest.mark.every_python
 def test_a_local_sweep_of_two_games_completes_and_writes_the_table(tmp_path):
     needs_ray()
     sweep_dir = tmp_path / 'sweep'
