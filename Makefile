@@ -3,7 +3,7 @@
 # other supported Python found, each in its own .venv-3.X (OTHER_PYTHONS= skips them).
 SUPPORTED := 3.13 3.12 3.11
 # pythonX.Y's full path if one runs: on PATH (a pyenv shim of a version not selected does not run), else pyenv's.
-find_python = $(firstword $(foreach candidate,python$(1) $(shell pyenv prefix $(1) 2>/dev/null)/bin/python$(1),\
+find_python = $(firstword $(foreach candidate,python$(1) $(addsuffix /bin/python$(1),$(shell pyenv prefix $(1) 2>/dev/null)),\
     $(shell $(candidate) -c 'import sys; print(sys.executable)' 2>/dev/null)))
 $(foreach version,$(SUPPORTED),$(eval PYTHON_$(version) := $(call find_python,$(version))))
 FOUND := $(foreach version,$(SUPPORTED),$(if $(PYTHON_$(version)),$(version)))

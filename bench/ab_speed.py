@@ -1,12 +1,14 @@
 """Training steps/s of two revisions of the code, measured in one run, taking turns.
 
 usage: .venv/bin/python bench/ab_speed.py BEFORE [AFTER] [--processes 1 2] [--use-lstm] [--rounds 3]
-                                          [--warmup 10] [--seconds 30]
+                                          [--warmup 10] [--seconds 30] [--before-python PY] [--after-python PY]
 
 BEFORE and AFTER are git revisions (AFTER defaults to the working tree as it is). Each is checked
 out into a temporary git worktree and trained by bench/throughput.py's measurement (Breakout, no
 evaluation), the two alternating --rounds times for each process count, so that the machine's
-drift falls on both alike. Prints every measurement, then the medians and AFTER / BEFORE.
+drift falls on both alike. --before-python and --after-python run each side with another
+interpreter (e.g. HEAD under .venv-3.11/bin/python against the same code under .venv/bin/python).
+Prints every measurement, then the medians and AFTER / BEFORE.
 """
 import argparse
 import os
@@ -15,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from throughput import ROOT, training
+from throughput import ROOT, interpreter, python_path, training
 
 
 def checkout(revision, directory):
@@ -33,7 +35,14 @@ def main():
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--warmup', type=float, default=10.0)
     parser.add_argument('--seconds', type=float, default=30.0)
+    parser.add_argument('--before-python', type=python_path, default=sys.executable,
+                        help='the interpreter that runs BEFORE (default: this one)')
+    parser.add_argument('--after-python', type=python_path, default=sys.executable,
+                        help='the interpreter that runs AFTER (default: this one)')
     args = parser.parse_args()
+    pythons = [args.before_python, args.after_python]
+    for side, python in zip(('before', 'after'), pythons):
+        print(f'{side}: {interpreter(python)}')
     with tempfile.TemporaryDirectory(prefix='ab_speed_') as directory:
         roots = {f'before ({args.before})': checkout(args.before, os.path.join(directory, 'before'))}
         roots[f'after ({args.after or "working tree"})'] = (checkout(args.after, os.path.join(directory, 'after'))
@@ -43,8 +52,9 @@ def main():
             for processes in args.processes:
                 rates = {name: [] for name in roots}
                 for round_ in range(args.rounds):
-                    for name, root in roots.items():
-                        rate, _, _ = training(processes, args.use_lstm, args.warmup, args.seconds, root=root)
+                    for (name, root), python in zip(roots.items(), pythons):
+                        rate, _, _ = training(processes, args.use_lstm, args.warmup, args.seconds, root=root,
+                                              python=python)
                         rates[name].append(rate)
                         print(f'{kind}, {processes} processes, round {round_ + 1}: {name}: {rate:,.0f} steps/s',
                               flush=True)

@@ -16,7 +16,6 @@ grown over the run's updates), a change of the algorithm is orders of magnitude 
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import h5py
 import numpy as np
 
 from ab_speed import checkout
-from throughput import ROOT
+from throughput import ROOT, interpreter, python_path
 
 
 def train(root, outdir, steps, use_lstm, python=sys.executable):
@@ -37,18 +36,6 @@ def train(root, outdir, steps, use_lstm, python=sys.executable):
         f.visititems(lambda name, item: arrays.__setitem__(name, item[()]) if isinstance(item, h5py.Dataset)
                      else None)
     return arrays
-
-
-def python_path(name):
-    """An interpreter's path that stays right in another working directory."""
-    return os.path.abspath(name) if os.sep in name else shutil.which(name) or name
-
-
-def interpreter(python):
-    """'Python 3.x.y, numpy v, numba v' of an interpreter."""
-    return subprocess.run([python, '-c', 'import sys, numpy, numba; print(f"Python {sys.version.split()[0]}, '
-                           'numpy {numpy.__version__}, numba {numba.__version__}")'],
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def compare(a, b):

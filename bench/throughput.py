@@ -23,6 +23,7 @@ import multiprocessing as mp
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -34,6 +35,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 PEER = os.path.join(ROOT, '..', 'shared', 'peer', 'peer_chainerrl_a3c.py')
 PEER_LSTM = os.path.join(ROOT, 'bench', 'peer_chainerrl_a3c_lstm.py')  # the same peer with ChainerRL's A3CLSTM
+
+
+def python_path(name):
+    """An interpreter's path that stays right in another working directory."""
+    return os.path.abspath(name) if os.sep in name else shutil.which(name) or name
+
+
+def interpreter(python):
+    """'Python 3.x.y, numpy v, numba v' of an interpreter."""
+    return subprocess.run([python, '-c', 'import sys, numpy, numba; print(f"Python {sys.version.split()[0]}, '
+                           'numpy {numpy.__version__}, numba {numba.__version__}")'],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def environment_only(processes, seconds):
@@ -73,11 +86,11 @@ def children_of(pid):
         return [int(child) for child in f.read().split()]
 
 
-def training(processes, use_lstm, warmup, seconds, root=ROOT):
-    """Steps/s of the real training script (of the checkout at root) after warmup, and its memory
-    while it trains."""
+def training(processes, use_lstm, warmup, seconds, root=ROOT, python=sys.executable):
+    """Steps/s of the real training script (of the checkout at root, run by python) after warmup,
+    and its memory while it trains."""
     outdir = tempfile.mkdtemp(prefix='throughput_')
-    command = [sys.executable, os.path.join(root, 'a3c_ale.py'), str(processes), 'breakout', '--seed', '0',
+    command = [python, os.path.join(root, 'a3c_ale.py'), str(processes), 'breakout', '--seed', '0',
                '--eval-frequency', str(10 ** 9), '--progress-interval', '1', '--outdir', os.path.join(outdir, 'run')]
     if use_lstm:
         command.append('--use-lstm')

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ale import ALE, resolve_rom
+from conftest import run_script
 from errors import UsageError
 from evaluation import run_episode
 from models import inspect_model_file, load_model, make_model, save_model
@@ -54,6 +55,15 @@ def test_the_original_published_breakout_model_loads_and_scores_above_100(refere
     assert not model.use_lstm
     score = run_episode(env, model, np.random.RandomState(0))
     assert score > 100
+
+
+@pytest.mark.every_python
+def test_the_original_published_breakout_model_plays_the_same_game_on_every_python(reference_model):
+    """Its first demo game with seed 0 scored 846 on Python 3.11 with numpy 1.26 (2026-12-03), and
+    the same on 3.12 and 3.13 with numpy 2: the same play, action for action."""
+    result = run_script('demo_a3c_ale.py', 'breakout', reference_model, '--n-runs', '1', '--seed', '0')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1] == 'Run 0: 846'
 
 
 def test_a_model_with_the_wrong_kind_or_action_count_is_refused(tmp_path):

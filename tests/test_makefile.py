@@ -1,0 +1,69 @@
+"""The Makefile takes the newest supported Python it finds, or the one named, and refuses the rest in
+one line. Dry runs (make -n): nothing is built."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+MAKE = shutil.which('make')
+HERE = '%d.%d' % sys.version_info[:2]
+
+
+def dry_run(*args, path):
+    return subprocess.run([MAKE, '-n', *args], capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, PATH=str(path)))
+
+
+def interpreter_of(version):
+    """A real interpreter of Python `version` on this machine (this one, or pyenv's), else None."""
+    if version == HERE:
+        return sys.executable
+    prefix = subprocess.run(['pyenv', 'prefix', version], capture_output=True, text=True) \
+        if shutil.which('pyenv') else None
+    python = prefix and os.path.join(prefix.stdout.strip(), 'bin', f'python{version}')
+    return python if python and prefix.returncode == 0 and os.access(python, os.X_OK) else None
+
+
+def path_with(tmp_path, versions):
+    """A PATH whose only interpreters are python3.X links to real ones."""
+    for version in versions:
+        os.symlink(interpreter_of(version), tmp_path / f'python{version}')
+    return tmp_path
+
+
+def test_the_newest_supported_python_on_the_path_is_taken(tmp_path):
+    found = [version for version in ('3.11', '3.12', '3.13') if interpreter_of(version)]
+    if len(found) < 2:
+        pytest.skip('needs two supported Pythons on this machine')
+    result = dry_run('setup', path=path_with(tmp_path, found))
+    assert result.returncode == 0, result.stderr
+    assert f'python{found[-1]} -m venv .venv' in result.stdout and f'.venv/.installed-{found[-1]}' in result.stdout
+
+
+def test_python_names_the_one_to_use(tmp_path):
+    result = dry_run('setup', f'PYTHON={sys.executable}', path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f'{sys.executable} -m venv .venv' in result.stdout and f'.installed-{HERE}' in result.stdout
+
+
+def test_an_unsupported_python_is_refused_in_one_line(tmp_path):
+    old = tmp_path / 'python3.10'  # answers as Python 3.10 does
+    old.write_text('#!/bin/sh\necho 3.10\n')
+    old.chmod(0o755)
+    result = dry_run('setup', f'PYTHON={old}', path=tmp_path)
+    assert result.returncode == 2 and result.stdout == ''
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f'PYTHON={old} is Python 3.10; async-rl supports 3.11, 3.12 and 3.13' in result.stderr
+    assert 'uv python install 3.13' in result.stderr
+
+
+def test_without_a_supported_python_make_says_how_to_get_one(tmp_path):
+    result = dry_run('test', path=tmp_path)
+    assert result.returncode == 2 and result.stdout == ''
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert 'no Python 3.13, 3.12 or 3.11 found' in result.stderr
+    assert 'uv python install 3.13' in result.stderr and "distribution's python3.13" in result.stderr
