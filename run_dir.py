@@ -5,8 +5,11 @@ import fcntl
 import json
 import math
 import os
+import platform
 import subprocess
 import sys
+
+import numpy as np
 
 from atomic_files import append_text, write_text
 from errors import UsageError
@@ -63,8 +66,9 @@ def lock_run_dir(outdir):
 
 
 def record_run(outdir, args):
-    """The arguments, the command line and the code's git revision, as the original recorded them.
-    A resumed run appends its command line and revision. WriteError if they cannot be written."""
+    """The arguments, the command line and the code's git revision, as the original recorded them,
+    and the Python and numpy that ran it. A resumed run appends its command line, revision and
+    versions. WriteError if they cannot be written."""
     args_path = os.path.join(outdir, 'args.txt')
     if not os.path.exists(args_path):
         write_text(args_path, json.dumps(vars(args), indent=2, sort_keys=True) + '\n')
@@ -79,6 +83,7 @@ def record_run(outdir, args):
             return f'git unavailable: {error}\n'
     append_text(os.path.join(outdir, 'git.txt'),
                 f'revision: {git("rev-parse", "HEAD").strip() or "unknown (not a git checkout)"}\n'
+                f'python: {platform.python_version()}, numpy {np.__version__}\n'
                 'status:\n' + git('status', '--porcelain'))
     write_text(unique_path(os.path.join(outdir, 'git-diff.txt')), git('diff', 'HEAD'), overwrite=False)
 

@@ -196,7 +196,9 @@ def run_sweep(args, trainer_options):
         # The embedded Ray serves this machine only: its processes listen on 127.0.0.1 (with Ray 2.60
         # this variable, named for another purpose, is what binds a local Ray there).
         os.environ.setdefault('RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER', '0')
-        ray.init(num_cpus=args.num_cpus, **init)
+        # 'local': a Ray of its own, even where another Ray runs on this machine (without it,
+        # ray.init joins the one started last, seen in a test while another cluster was up).
+        ray.init(address='local', num_cpus=args.num_cpus, **init)
     cluster_cpus = int(ray.cluster_resources().get('CPU', 0))
     if cluster_cpus < args.processes:
         ray.shutdown()

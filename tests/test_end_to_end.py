@@ -1,5 +1,6 @@
 """The scripts as a user runs them: real processes, real ALE, real files."""
 import os
+import platform
 
 import h5py
 import numpy as np
@@ -31,7 +32,8 @@ def test_training_run_writes_scores_and_models_and_leaves_no_process(tmp_path, k
     assert 'steps/s' in result.stdout and 'remaining' in result.stdout
     recorded = (outdir / 'args.txt').read_text()
     assert '"processes": 2' in recorded and '"steps": 4000' in recorded
-    assert 'revision:' in (outdir / 'git.txt').read_text()
+    recorded = (outdir / 'git.txt').read_text()
+    assert 'revision:' in recorded and f'python: {platform.python_version()}, numpy {np.__version__}' in recorded
 
     demo = run_script('demo_a3c_ale.py', 'breakout', str(outdir / '4000_finish.h5'), '--n-runs', '2')
     assert demo.returncode == 0, demo.stderr

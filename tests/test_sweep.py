@@ -195,3 +195,14 @@ def test_a_run_on_a_lost_node_finishes_on_the_other_node(tmp_path, two_node_clus
     assert len(starts) == 2 and '--resume' in starts[1], log
     assert score_steps(moved) == [1000, 2000, 3000, 4000]
     assert processes_in_group(proc.pid) == []
+
+
+def test_a_local_sweep_runs_a_ray_of_its_own_while_another_ray_runs_on_this_machine(tmp_path, two_node_cluster):
+    sweep_dir = tmp_path / 'sweep'
+    proc = start_sweep(str(sweep_dir), '--games', 'pong', '--num-cpus', '1', *TINY)
+    with killed_at_exit(proc):
+        stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stdout + stderr
+    assert 'Connecting to existing Ray cluster' not in stderr
+    assert score_steps(sweep_dir / 'pong_ff_seed0') == [1000, 2000]
+    assert processes_in_group(proc.pid) == []
