@@ -31,7 +31,8 @@ def parse_args(kind, argv=None):
     parser.add_argument('--deterministic', action='store_true',
                         help='take the most probable action instead of sampling')
     parser.add_argument('--random', action='store_true',
-                        help='play uniformly random actions instead of a model (no MODEL then): the baseline')
+                        help='play uniformly random actions instead of a model (MODEL, if given, is not '
+                             'loaded): the baseline')
     parser.add_argument('--sleep', type=non_negative_float, default=0.0, metavar='S',
                         help='wait S seconds per frame (tic) played, so that a person can watch (default 0)')
     parser.add_argument('--record-screen-dir', default=None, help='save every frame as a PNG in this directory')
@@ -43,8 +44,10 @@ def parse_args(kind, argv=None):
                         help='play the GIF this many times faster than the game (default 1: the game\'s pace)')
     kind.add_options(parser, lambda value: value, demo=True)
     args = parser.parse_args(argv)
-    if args.random == (args.model is not None):
-        parser.error('give MODEL or --random' if not args.random else '--random plays without a model; drop MODEL')
+    if not args.random and args.model is None:
+        parser.error('give MODEL or --random')
+    if args.random and args.model is not None:  # the original Doom demo's form: MODEL given, not loaded
+        print(f'{parser.prog}: --random plays without a model: {args.model} is not loaded', file=sys.stderr)
     return args
 
 
