@@ -32,7 +32,7 @@ import numpy as np
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float, positive_int
 from model_info import file_md5
-from paths import check_readable_file, prepare_output_directory
+from paths import check_readable_file
 
 try:
     import vizdoom
@@ -107,10 +107,9 @@ def scenario_name(config_path):
 
 class DoomEnv:
     """A ViZDoom scenario with ale.ALE's interface: reset(), receive_action(), state, reward,
-    is_terminal, number_of_actions, rgb_screen(), frames_per_step, steps_per_second."""
+    is_terminal, number_of_actions, rgb_screen(), record_screens(), frames_per_step, steps_per_second."""
 
-    def __init__(self, config_path, seed, train=True, use_sdl=False, record_screen_dir=None,
-                 reward_scale=DEFAULT_REWARD_SCALE, reward_clipping='on', observation=DEFAULT_OBSERVATION,
+    def __init__(self, config_path, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE, reward_clipping='on', observation=DEFAULT_OBSERVATION,
                  tics_per_step=DEFAULT_TICS_PER_STEP, resolution=DEFAULT_RESOLUTION):
         require_vizdoom()
         if observation not in OBSERVATIONS:
@@ -123,9 +122,7 @@ class DoomEnv:
         self.observation = observation
         self.frames_per_step = tics_per_step
         self.steps_per_second = TICS_PER_SECOND / tics_per_step
-        self.record_screen_dir = record_screen_dir
-        if record_screen_dir:
-            prepare_output_directory(record_screen_dir, '--record-screen-dir')
+        self.record_screen_dir = None
         self.game = vizdoom.DoomGame()
         self.game.load_config(config_path)
         # The engine's own settings file, which it would otherwise write into the working directory.
@@ -182,6 +179,12 @@ class DoomEnv:
     def rgb_screen(self):
         """The last screen in colour, (height, width, 3) uint8."""
         return self._rgb
+
+    def record_screens(self, directory):
+        """From the next reset() on, write every screen the agent sees into directory (an existing
+        one) as 000000.png, 000001.png, ..."""
+        self.record_screen_dir = directory
+        self._n_recorded = 0
 
     def close(self):
         self.game.close()

@@ -291,3 +291,15 @@ def test_a_run_recorded_before_the_settings_existed_resumes_with_its_own(tmp_pat
                                              best_mean=0.0, args=newer))
     resumed, _ = parse_args(DOOM, ['--resume', str(outdir)])
     assert (resumed.observation, resumed.reward_clipping) == ('rgb', 'off')
+
+
+def test_record_screen_dir_writes_each_episode_into_a_directory_of_its_own(tmp_path):
+    frames = tmp_path / 'frames'
+    result = run_script('demo_a3c_doom.py', '--random', '--n-runs', '2', '--record-screen-dir', str(frames))
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(frames)) == ['0', '1']
+    for episode in ('0', '1'):
+        names = sorted(os.listdir(frames / episode))
+        assert names[0] == '000000.png' and names[-1] == f'{len(names) - 1:06d}.png'
+        with Image.open(frames / episode / names[0]) as screen:
+            assert screen.size == (640, 480)
