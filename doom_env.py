@@ -109,8 +109,9 @@ class DoomEnv:
     """A ViZDoom scenario with ale.ALE's interface: reset(), receive_action(), state, reward,
     is_terminal, number_of_actions, rgb_screen(), record_screens(), frames_per_step, steps_per_second."""
 
-    def __init__(self, config_path, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE, reward_clipping='on', observation=DEFAULT_OBSERVATION,
-                 tics_per_step=DEFAULT_TICS_PER_STEP, resolution=DEFAULT_RESOLUTION):
+    def __init__(self, config_path, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE,
+                 reward_clipping='on', observation=DEFAULT_OBSERVATION, tics_per_step=DEFAULT_TICS_PER_STEP,
+                 resolution=DEFAULT_RESOLUTION):
         require_vizdoom()
         if observation not in OBSERVATIONS:
             raise UsageError(f'unknown observation {observation!r}; give one of {", ".join(OBSERVATIONS)}')
