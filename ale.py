@@ -20,7 +20,7 @@ from ale_py import Action, ALEInterface, LoggerMode, roms
 from environment_kind import EnvironmentKind, check_display
 from errors import UsageError
 from model_info import file_md5
-from paths import check_readable_file, prepare_output_directory
+from paths import check_readable_file
 
 ALEInterface.setLoggerMode(LoggerMode.Error)
 # Parallelism comes from worker processes; OpenCV's own thread pool would oversubscribe the cores.
@@ -72,16 +72,16 @@ class ALE:
     After reset() or receive_action(): `state` is the (4, 84, 84) uint8 frame
     stack (overwritten by the next step: copy it to keep it), `reward` the
     reward of the last step and `is_terminal` whether the episode has ended;
-    rgb_screen() is the last frame in colour.
+    rgb_screen() is the last frame in colour; record_screens() writes every frame as a PNG.
     """
     frames_per_step = FRAME_SKIP
     steps_per_second = FRAMES_PER_SECOND / FRAME_SKIP  # of game time
 
-    def __init__(self, rom_path, seed, train=True, use_sdl=False, record_screen_dir=None,
-                 max_episode_frames=MAX_EPISODE_FRAMES):
+    def __init__(self, rom_path, seed, train=True, use_sdl=False, max_episode_frames=MAX_EPISODE_FRAMES):
         if use_sdl:
             check_display()
         self.train = train
+        self.rom_path = rom_path
         self.max_episode_frames = max_episode_frames
         self.rng = np.random.RandomState(seed)
         self.ale = ALEInterface()
@@ -90,9 +90,6 @@ class ALE:
         if use_sdl:
             self.ale.setBool('display_screen', True)
             self.ale.setBool('sound', True)
-        if record_screen_dir:
-            prepare_output_directory(record_screen_dir, '--record-screen-dir')
-            self.ale.setString('record_screen_dir', record_screen_dir)
         self.ale.loadROM(rom_path)
         self.legal_actions = self.ale.getMinimalActionSet()
         height, width = self.ale.getScreenDims()
@@ -151,6 +148,13 @@ class ALE:
 
     def rgb_screen(self):
         return self.ale.getScreenRGB()
+
+    def record_screens(self, directory):
+        """From the next reset() on, write every frame into directory (an existing one) as
+        000000.png, 000001.png, ... (ALE's record_screen_dir, which takes effect when the ROM loads:
+        the game is loaded anew, as the original opened a new ALE for each game it recorded)."""
+        self.ale.setString('record_screen_dir', directory)
+        self.ale.loadROM(self.rom_path)
 
     def close(self):
         pass  # ALEInterface frees itself

@@ -6,8 +6,8 @@ async_util.parameters_in_order), and as attributes the global step counter,
 the elapsed seconds, the best evaluation mean so far and the run's arguments.
 It is written to a temporary file, flushed to disk and renamed (atomic_files.py):
 a process killed at any instant, or a disk that fills up, leaves the previous
-checkpoints as they were. All are kept
-unless the run asks to keep only the newest few.
+checkpoints as they were. The trainer keeps the newest few (--keep-checkpoints);
+model files are never removed.
 """
 import glob
 import json

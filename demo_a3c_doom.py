@@ -1,7 +1,8 @@
 """Replay a trained A3C model on a ViZDoom scenario: whole episodes, the scenario's scores.
 
 usage: python demo_a3c_doom.py MODEL [--scenario basic] [options]      (python demo_a3c_doom.py --help)
-       python demo_a3c_doom.py --random [--scenario basic] [options]      (a uniformly random policy)
+       python demo_a3c_doom.py [MODEL] --random [--scenario basic] [options]      (a uniformly random policy;
+                                                                                   MODEL is not loaded)
 """
 import os
 

@@ -1,5 +1,6 @@
 """The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py): play whole episodes with a model,
 or with a uniformly random policy (--random), the baseline a score is read against."""
+import os
 import sys
 import time
 
@@ -13,7 +14,7 @@ from errors import (ArgumentParser, UsageError, WriteError, exit_with_usage_erro
 from evaluation import run_episode, summarize
 from model_info import describe
 from models import load_model, read_model_info
-from paths import check_new_file, check_readable_file
+from paths import check_new_file, check_readable_file, prepare_empty_directory
 from seeding import independent_seeds
 
 
@@ -31,10 +32,13 @@ def parse_args(kind, argv=None):
     parser.add_argument('--deterministic', action='store_true',
                         help='take the most probable action instead of sampling')
     parser.add_argument('--random', action='store_true',
-                        help='play uniformly random actions instead of a model (no MODEL then): the baseline')
+                        help='play uniformly random actions instead of a model (MODEL, if given, is not '
+                             'loaded): the baseline')
     parser.add_argument('--sleep', type=non_negative_float, default=0.0, metavar='S',
                         help='wait S seconds per frame (tic) played, so that a person can watch (default 0)')
-    parser.add_argument('--record-screen-dir', default=None, help='save every frame as a PNG in this directory')
+    parser.add_argument('--record-screen-dir', metavar='DIR', default=None,
+                        help='save every frame of game i as a PNG in DIR/<i>/, as the original (DIR: a new or '
+                             'empty directory)')
     parser.add_argument('--use-lstm', action='store_true', default=None,
                         help='expect an A3C LSTM model (optional: the file tells FF from LSTM)')
     parser.add_argument('--gif', metavar='PATH', default=None,
@@ -43,8 +47,10 @@ def parse_args(kind, argv=None):
                         help='play the GIF this many times faster than the game (default 1: the game\'s pace)')
     kind.add_options(parser, lambda value: value, demo=True)
     args = parser.parse_args(argv)
-    if args.random == (args.model is not None):
-        parser.error('give MODEL or --random' if not args.random else '--random plays without a model; drop MODEL')
+    if not args.random and args.model is None:
+        parser.error('give MODEL or --random')
+    if args.random and args.model is not None:  # the original Doom demo's form: MODEL given, not loaded
+        print(f'{parser.prog}: --random plays without a model: {args.model} is not loaded', file=sys.stderr)
     return args
 
 
@@ -53,8 +59,7 @@ def open_player(kind, args):
     environment's random starts and the sampled actions draw from two streams derived from --seed."""
     env_seed, action_seed = independent_seeds(2, args.seed)
     env_path = kind.resolve(getattr(args, kind.argument))
-    env = kind.open(env_path, env_seed, train=False, use_sdl=args.use_sdl,
-                    record_screen_dir=args.record_screen_dir, **kind.option_values(args))
+    env = kind.open(env_path, env_seed, train=False, use_sdl=args.use_sdl, **kind.option_values(args))
     model = None
     if not args.random:
         check_readable_file(args.model, 'model file')
@@ -82,12 +87,18 @@ def main(script, kind, argv=None):
     try:
         if args.gif is not None:
             check_new_file(args.gif, '--gif')
+        if args.record_screen_dir is not None:
+            prepare_empty_directory(args.record_screen_dir, '--record-screen-dir')
         env, model, rng = open_player(kind, args)
     except UsageError as error:
         exit_with_usage_error(script, error)
     chainer.config.type_check = False
     scores = []
     for run in range(args.n_runs):
+        if args.record_screen_dir is not None:  # the original's layout: each game in a directory of its own
+            game_dir = os.path.join(args.record_screen_dir, str(run))
+            os.mkdir(game_dir)
+            env.record_screens(game_dir)
         recorder = GifRecorder(args.gif, env.steps_per_second, args.gif_speedup) if args.gif and run == 0 else None
 
         def after_step(env):

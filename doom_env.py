@@ -10,8 +10,10 @@ settings our earlier runs used are options: --observation grayscale-stack (the
 screen in grayscale at 84x84, stacked with the three previous ones, zeros after
 a reset, as Atari's), --tics-per-step 4, --resolution 160x120 (less for the
 engine to render). In training the rewards are multiplied by --reward-scale
-(0.01: the original divided them by 100; Doom's are in the hundreds, Atari's are
-clipped to [-1, 1]); in evaluation an episode's score is the scenario's own
+(0.01: the original divided them by 100; Doom's are in the hundreds) and then
+clipped to [-1, 1], as the original's agent clipped every environment's
+(--reward-clipping off keeps them as scaled: our Doom runs before the option
+existed trained so); in evaluation an episode's score is the scenario's own
 total reward. A scenario without a timeout is capped at 30 minutes of game
 time, as Atari episodes are.
 
@@ -30,7 +32,7 @@ import numpy as np
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float, positive_int
 from model_info import file_md5
-from paths import check_readable_file, prepare_output_directory
+from paths import check_readable_file
 
 try:
     import vizdoom
@@ -49,6 +51,7 @@ DEFAULT_RESOLUTION = '640x480'
 DEFAULT_OBSERVATION = 'rgb'
 DEFAULT_REWARD_SCALE = 0.01
 OBSERVATIONS = ('rgb', 'grayscale-stack')
+ON_OFF = ('on', 'off')
 
 
 def require_vizdoom():
@@ -104,22 +107,23 @@ def scenario_name(config_path):
 
 class DoomEnv:
     """A ViZDoom scenario with ale.ALE's interface: reset(), receive_action(), state, reward,
-    is_terminal, number_of_actions, rgb_screen(), frames_per_step, steps_per_second."""
+    is_terminal, number_of_actions, rgb_screen(), record_screens(), frames_per_step, steps_per_second."""
 
-    def __init__(self, config_path, seed, train=True, use_sdl=False, record_screen_dir=None,
-                 reward_scale=DEFAULT_REWARD_SCALE, observation=DEFAULT_OBSERVATION,
-                 tics_per_step=DEFAULT_TICS_PER_STEP, resolution=DEFAULT_RESOLUTION):
+    def __init__(self, config_path, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE,
+                 reward_clipping='on', observation=DEFAULT_OBSERVATION, tics_per_step=DEFAULT_TICS_PER_STEP,
+                 resolution=DEFAULT_RESOLUTION):
         require_vizdoom()
         if observation not in OBSERVATIONS:
             raise UsageError(f'unknown observation {observation!r}; give one of {", ".join(OBSERVATIONS)}')
+        if reward_clipping not in ON_OFF:
+            raise UsageError(f'--reward-clipping is on or off, not {reward_clipping!r}')
         self.train = train
         self.reward_scale = reward_scale
+        self.clip_rewards = reward_clipping == 'on'
         self.observation = observation
         self.frames_per_step = tics_per_step
         self.steps_per_second = TICS_PER_SECOND / tics_per_step
-        self.record_screen_dir = record_screen_dir
-        if record_screen_dir:
-            prepare_output_directory(record_screen_dir, '--record-screen-dir')
+        self.record_screen_dir = None
         self.game = vizdoom.DoomGame()
         self.game.load_config(config_path)
         # The engine's own settings file, which it would otherwise write into the working directory.
@@ -166,12 +170,22 @@ class DoomEnv:
         self.is_terminal = self.game.is_episode_finished()
         if not self.is_terminal:  # a finished episode has no screen: the last one stays
             self._observe()
-        self.reward = reward * self.reward_scale if self.train else reward
+        if self.train:
+            reward *= self.reward_scale
+            if self.clip_rewards:
+                reward = min(max(reward, -1.0), 1.0)
+        self.reward = reward
         return self.reward
 
     def rgb_screen(self):
         """The last screen in colour, (height, width, 3) uint8."""
         return self._rgb
+
+    def record_screens(self, directory):
+        """From the next reset() on, write every screen the agent sees into directory (an existing
+        one) as 000000.png, 000001.png, ..."""
+        self.record_screen_dir = directory
+        self._n_recorded = 0
 
     def close(self):
         self.game.close()
@@ -226,4 +240,8 @@ DOOM = EnvironmentKind(
         EnvironmentOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE, in_demo=False,
                           help=f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}: the '
                                'original divided them by 100); evaluation scores are the scenario\'s own'),
+        # Runs recorded before this option existed trained unclipped: they resume so.
+        EnvironmentOption('--reward-clipping', str, 'on', choices=ON_OFF, in_demo=False, resumed_default='off',
+                          help='on: clip the scaled training rewards to [-1, 1], as the original (default); '
+                               'off: keep them as scaled, for a scenario whose rewards need no clipping'),
     ))

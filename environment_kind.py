@@ -39,7 +39,7 @@ class EnvironmentKind:
     argument_help: str
     resolve: Callable               # argument -> file path (UsageError if there is none)
     short_name: Callable            # file path -> name for run directories
-    open: Callable                  # (path, seed, train=, use_sdl=, record_screen_dir=, **options) -> env
+    open: Callable                  # (path, seed, train=, use_sdl=, **options) -> env
     game_info: Callable             # file path -> what a model file says of the game (model_info.py)
     argument_default: str = None    # None: a positional argument (ROM); else an option (--scenario basic)
     display_flag: str = '--use-sdl'  # the option that shows the game's window (its dest is use_sdl)

@@ -56,6 +56,16 @@ def check_writable_directory(path, what):
                          'directory') from None
 
 
+def prepare_empty_directory(path, what):
+    """prepare_output_directory, for a directory that must hold nothing yet: nothing is overwritten."""
+    if os.path.isdir(path):
+        check_readable_directory(path, what)
+        if os.listdir(path):
+            raise UsageError(f'{what} {path!r} already holds files; give a new or empty directory '
+                             '(nothing is overwritten)')
+    prepare_output_directory(path, what)
+
+
 def prepare_output_directory(path, what):
     """Create path if needed (with its parents); it must be a directory that takes new files."""
     if os.path.exists(path) and not os.path.isdir(path):

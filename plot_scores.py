@@ -6,7 +6,7 @@ Each run is a line (the evaluation mean) with a band of one standard
 deviation around it and its median dotted. Runs whose directory holds a
 stats.csv (the trainer writes one) get three more panels: the policy's
 entropy, the values and the steps/s over the global steps. --reference adds a curve in the
-same format, such as the original's (../shared/reference/muupan_*_scores.txt),
+same format, such as the original's (its repository's trained_model/breakout_ff/scores.txt),
 dashed. Without -o, a single run's plot goes beside its scores.txt as
 scores.txt.png.
 """

@@ -25,6 +25,9 @@ from train_async import train
 RESUME_MAY_CHANGE = {'resume', 'progress_interval', 'profile', 'use_sdl', 'keep_checkpoints', 'stats_frequency',
                      'tensorboard'}
 NOT_GIVEN = object()  # not a string, so argparse does not convert it
+# All 80 checkpoints of a default run would take about 440 MB (A3C FF, 5.5 MB each; 770 MB for A3C
+# LSTM); the newest few are enough to resume, and a damaged newest one still leaves older ones.
+DEFAULT_KEEP_CHECKPOINTS = 3
 
 
 def make_parser(kind, with_defaults=True):
@@ -63,8 +66,10 @@ def make_parser(kind, with_defaults=True):
     parser.add_argument('--checkpoint-frequency', type=positive_int, default=default(None),
                         help='write a resumable checkpoint every this many global steps '
                              '(default: --eval-frequency)')
-    parser.add_argument('--keep-checkpoints', type=non_negative_int, default=default(0),
-                        help='keep only the newest N checkpoints (default 0: keep all)')
+    parser.add_argument('--keep-checkpoints', type=non_negative_int, default=default(DEFAULT_KEEP_CHECKPOINTS),
+                        metavar='N',
+                        help=f'keep only the newest N checkpoint_<steps>.h5 files (default {DEFAULT_KEEP_CHECKPOINTS}; '
+                             '0: keep all); models (<steps>.h5, _finish.h5, _keyboardinterrupt.h5) are never removed')
     parser.add_argument('--resume', metavar='RUN_DIR', default=default(None),
                         help='continue the run in RUN_DIR from its last checkpoint, with its arguments')
     parser.add_argument('--load', metavar='MODEL', default=default(None),

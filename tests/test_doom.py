@@ -102,9 +102,21 @@ def test_training_rewards_are_scaled_and_evaluation_rewards_are_the_scenarios():
     assert DEFAULT_REWARD_SCALE == 0.01  # the original divided Doom's rewards by 100
     assert train.receive_action(0) == pytest.approx(-10.0 * DEFAULT_REWARD_SCALE)
     assert evaluation.receive_action(0) == -10.0
-    custom = DoomEnv(BASIC, seed=1, train=True, reward_scale=0.5)
-    assert custom.receive_action(0) == -5.0
+    custom = DoomEnv(BASIC, seed=1, train=True, reward_scale=0.05)
+    assert custom.receive_action(0) == pytest.approx(-0.5)
     for env in (train, evaluation, custom):
+        env.close()
+
+
+def test_training_rewards_are_clipped_by_default_as_the_originals_agent_did_and_not_with_the_option():
+    # Unscaled, a step's -10 (10 tics at -1) shows the clipping; evaluation keeps the scenario's scores.
+    clipped = DoomEnv(BASIC, seed=1, train=True, reward_scale=1.0)
+    unclipped = DoomEnv(BASIC, seed=1, train=True, reward_scale=1.0, reward_clipping='off')
+    evaluation = DoomEnv(BASIC, seed=1, train=False, reward_scale=1.0)
+    assert clipped.receive_action(0) == -1.0
+    assert unclipped.receive_action(0) == -10.0
+    assert evaluation.receive_action(0) == -10.0
+    for env in (clipped, unclipped, evaluation):
         env.close()
 
 
@@ -154,7 +166,8 @@ def test_training_on_basic_writes_its_files_and_the_demo_replays_the_model(tmp_p
     assert (outdir / '4000_finish.h5').is_file() and (outdir / '2000.h5').is_file()
     assert list(outdir.glob('checkpoint_*.h5'))
     recorded = (outdir / 'args.txt').read_text()
-    for setting in ('"reward_scale": 0.01', '"observation": "rgb"', '"tics_per_step": 10', '"resolution": "640x480"'):
+    for setting in ('"reward_scale": 0.01', '"reward_clipping": "on"', '"observation": "rgb"', '"tics_per_step": 10',
+                    '"resolution": "640x480"'):
         assert setting in recorded
     assert 'steps/s' in result.stdout
 
@@ -179,6 +192,8 @@ def test_doom_scripts_refuse_bad_input(tmp_path):
                        '--reward-scale', 'not a positive number')
     assert_usage_error(run_script('train_a3c_doom.py', '2', '--observation', 'depth', '--outdir', outdir),
                        '--observation', "invalid choice: 'depth'")
+    assert_usage_error(run_script('train_a3c_doom.py', '2', '--reward-clipping', 'no', '--outdir', outdir),
+                       '--reward-clipping', "invalid choice: 'no'")
     assert_usage_error(run_script('train_a3c_doom.py', '2', '--resolution', '641x480', '--outdir', outdir),
                        'no screen resolution 641x480', '640x480')
     assert_usage_error(run_script('train_a3c_doom.py', '--outdir', outdir), 'PROCESSES is required')
@@ -247,8 +262,9 @@ def test_ctrl_c_then_resume_a_doom_run_to_the_end(tmp_path):
 
 
 def test_a_run_recorded_before_the_settings_existed_resumes_with_its_own(tmp_path):
-    """Runs started before --observation, --tics-per-step and --resolution existed used a stack of 4
-    grayscale frames, 4 tics and 160x120: --resume goes on with those, not with today's defaults."""
+    """Runs started before --observation, --tics-per-step, --resolution and --reward-clipping existed
+    used a stack of 4 grayscale frames, 4 tics, 160x120 and unclipped rewards: --resume goes on with
+    those, not with today's defaults."""
     from checkpoint import Checkpoint, write_checkpoint
     from doom_env import DOOM
     from train_command import parse_args
@@ -263,5 +279,27 @@ def test_a_run_recorded_before_the_settings_existed_resumes_with_its_own(tmp_pat
                                              best_mean=0.0, args=old_args))
     resumed, _ = parse_args(DOOM, ['--resume', str(outdir)])
     assert (resumed.observation, resumed.tics_per_step, resumed.resolution) == ('grayscale-stack', 4, '160x120')
+    assert resumed.reward_clipping == 'off'
     with pytest.raises(UsageError, match='--observation rgb conflicts'):
         parse_args(DOOM, ['--resume', str(outdir), '--observation', 'rgb'])
+    with pytest.raises(UsageError, match="--reward-clipping on conflicts with the resumed run's off"):
+        parse_args(DOOM, ['--resume', str(outdir), '--reward-clipping', 'on'])
+    # A run recorded with the original's settings but before clipping (trained_model/doom_basic/run)
+    # resumes unclipped too.
+    newer = dict(old_args, observation='rgb', tics_per_step=10, resolution='640x480')
+    write_checkpoint(str(outdir), Checkpoint(steps=2000, params=params, stats=params, elapsed=1.0,
+                                             best_mean=0.0, args=newer))
+    resumed, _ = parse_args(DOOM, ['--resume', str(outdir)])
+    assert (resumed.observation, resumed.reward_clipping) == ('rgb', 'off')
+
+
+def test_record_screen_dir_writes_each_episode_into_a_directory_of_its_own(tmp_path):
+    frames = tmp_path / 'frames'
+    result = run_script('demo_a3c_doom.py', '--random', '--n-runs', '2', '--record-screen-dir', str(frames))
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(frames)) == ['0', '1']
+    for episode in ('0', '1'):
+        names = sorted(os.listdir(frames / episode))
+        assert names[0] == '000000.png' and names[-1] == f'{len(names) - 1:06d}.png'
+        with Image.open(frames / episode / names[0]) as screen:
+            assert screen.size == (640, 480)

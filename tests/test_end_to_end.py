@@ -88,5 +88,22 @@ def test_the_demo_plays_a_uniformly_random_policy_without_a_model():
     first, last = result.stdout.splitlines()
     assert first.startswith('Run 0: ') and last.startswith('mean: ')
     assert -21 <= float(first.split()[-1]) <= -15
-    refused = run_script('demo_a3c_ale.py', 'pong', 'model.h5', '--random')
-    assert refused.returncode == 2 and '--random plays without a model; drop MODEL' in refused.stderr
+
+
+def test_record_screen_dir_writes_each_game_into_a_directory_of_its_own_as_the_original(tmp_path):
+    frames = tmp_path / 'frames'
+    recorded = run_script('demo_a3c_ale.py', 'breakout', '--random', '--n-runs', '2', '--record-screen-dir',
+                          str(frames))
+    assert recorded.returncode == 0, recorded.stderr
+    assert sorted(os.listdir(frames)) == ['0', '1']
+    for game in ('0', '1'):
+        names = sorted(os.listdir(frames / game))
+        assert names[0] == '000000.png' and names[-1] == f'{len(names) - 1:06d}.png'  # numbered from 0 in each
+        assert len(names) > 100  # every frame of a whole game
+    # Recording does not change the games (same seed, same scores), and a directory that holds
+    # frames already is refused as it is.
+    plain = run_script('demo_a3c_ale.py', 'breakout', '--random', '--n-runs', '2')
+    assert plain.stdout == recorded.stdout
+    again = run_script('demo_a3c_ale.py', 'breakout', '--random', '--n-runs', '1', '--record-screen-dir', str(frames))
+    assert again.returncode == 2 and 'already holds files; give a new or empty directory' in again.stderr
+    assert sorted(os.listdir(frames)) == ['0', '1']

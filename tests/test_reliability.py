@@ -86,7 +86,10 @@ def test_kill_9_mid_training_then_resume_continues_counter_and_scores(tmp_path):
     assert score_steps(outdir) == [1000, 2000, 3000, 4000, 5000, 6000]  # none twice, none missing
     assert (outdir / '6000_finish.h5').is_file()
     assert latest_checkpoint(str(outdir)).steps == 6000
-    assert files_before <= set(os.listdir(outdir))  # nothing the run had is gone
+    # Nothing the run had is gone, but the checkpoints older than the newest 3 (--keep-checkpoints).
+    assert {name for name in files_before if not name.startswith('checkpoint_')} <= set(os.listdir(outdir))
+    kept = checkpoint_paths(str(outdir))
+    assert len(kept) == 3 and kept[0] == str(outdir / 'checkpoint_6000.h5')
     assert processes_in_group(result.pid) == []
 
 
@@ -109,7 +112,23 @@ def test_ctrl_c_saves_a_resumable_checkpoint_and_resume_runs_to_the_end(tmp_path
     result = resume(outdir)
     assert result.returncode == 0, result.stderr
     assert score_steps(outdir) == [1000, 2000, 3000, 4000, 5000, 6000]
+    # By default only the newest 3 checkpoints stay; the models all do: the first evaluation's
+    # (always a new best), the interrupted one's and the final one.
+    assert len(checkpoint_paths(str(outdir))) == 3
+    assert (outdir / '1000.h5').is_file()
     assert (outdir / '6000_finish.h5').is_file() and (outdir / interrupted[0]).is_file()
+
+
+def test_by_default_the_newest_3_checkpoints_stay_and_every_model(tmp_path):
+    outdir = tmp_path / 'run'
+    result = run_script('a3c_ale.py', '1', 'breakout', '--steps', '3000', '--eval-frequency', '1000',
+                        '--eval-n-runs', '1', '--checkpoint-frequency', '500', '--outdir', str(outdir))
+    assert result.returncode == 0, result.stderr
+    kept = checkpoint_paths(str(outdir))
+    assert len(kept) == 3 and kept[0] == str(outdir / 'checkpoint_3000.h5')  # of 6, from 500 on
+    assert (outdir / '1000.h5').is_file() and (outdir / '3000_finish.h5').is_file()
+    assert '"keep_checkpoints": 3' in (outdir / 'args.txt').read_text()
+    assert '(default 3; 0: keep all)' in ' '.join(run_script('a3c_ale.py', '--help').stdout.split())
 
 
 def test_a_killed_worker_stops_the_run_with_its_name_and_cause(tmp_path):
