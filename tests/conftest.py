@@ -44,6 +44,13 @@ def processes_in_group(pgid):
     return pids
 
 
+def pytest_collection_modifyitems(items):
+    """The tests that start Ray inside this process (two_node_cluster) run last: a process forked
+    after Ray's threads started may crash (a worker of a later in-process training test died of
+    SIGSEGV so on Python 3.13)."""
+    items.sort(key=lambda item: 'two_node_cluster' in getattr(item, 'fixturenames', ()))
+
+
 def pytest_configure(config):
     config.addinivalue_line('markers', 'every_python: a short end-to-end test that `make test` also runs on every '
                             'other supported Python it finds')

@@ -14,8 +14,11 @@ HERE = '%d.%d' % sys.version_info[:2]
 
 
 def dry_run(*args, path):
-    return subprocess.run([MAKE, '-n', *args], capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ, PATH=str(path)))
+    """make -n with only `path` on the PATH, for a venv that does not exist yet (whatever .venv
+    holds), as a make of its own (not a sub-make of `make test`)."""
+    env = {name: value for name, value in os.environ.items() if name not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}
+    return subprocess.run([MAKE, '-n', f'VENV={path}/venv', *args], capture_output=True, text=True, cwd=ROOT,
+                          env=dict(env, PATH=str(path)))
 
 
 def interpreter_of(version):
@@ -41,13 +44,13 @@ def test_the_newest_supported_python_on_the_path_is_taken(tmp_path):
         pytest.skip('needs two supported Pythons on this machine')
     result = dry_run('setup', path=path_with(tmp_path, found))
     assert result.returncode == 0, result.stderr
-    assert f'python{found[-1]} -m venv .venv' in result.stdout and f'.venv/.installed-{found[-1]}' in result.stdout
+    assert f'python{found[-1]} -m venv {tmp_path}/venv' in result.stdout and f'.installed-{found[-1]}' in result.stdout
 
 
 def test_python_names_the_one_to_use(tmp_path):
     result = dry_run('setup', f'PYTHON={sys.executable}', path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert f'{sys.executable} -m venv .venv' in result.stdout and f'.installed-{HERE}' in result.stdout
+    assert f'{sys.executable} -m venv {tmp_path}/venv' in result.stdout and f'.installed-{HERE}' in result.stdout
 
 
 def test_an_unsupported_python_is_refused_in_one_line(tmp_path):
