@@ -11,12 +11,15 @@ from conftest import ROOT
 
 MAKE = shutil.which('make')
 HERE = '%d.%d' % sys.version_info[:2]
+# make's flags and the Makefile's variables that a parent make passes down in the environment
+MAKE_OWN = {'MAKEFLAGS', 'MAKELEVEL', 'MFLAGS', 'PYTHON', 'OTHER_PYTHONS', 'VENV', 'PROCESSES', 'ARGS'}
 
 
 def dry_run(*args, path):
     """make -n with only `path` on the PATH, for a venv that does not exist yet (whatever .venv
-    holds), as a make of its own (not a sub-make of `make test`)."""
-    env = {name: value for name, value in os.environ.items() if name not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}
+    holds), as a make of its own: not a sub-make of `make test`, whose flags and command-line
+    variables (`make test PYTHON=...` exports PYTHON) it would take."""
+    env = {name: value for name, value in os.environ.items() if name not in MAKE_OWN}
     return subprocess.run([MAKE, '-n', f'VENV={path}/venv', *args], capture_output=True, text=True, cwd=ROOT,
                           env=dict(env, PATH=str(path)))
 
