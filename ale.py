@@ -20,6 +20,7 @@ from ale_py import Action, ALEInterface, LoggerMode, roms
 from environment_kind import EnvironmentKind, check_display
 from errors import UsageError
 from model_info import file_md5
+from model_spec import ModelSpec
 from paths import check_readable_file
 
 ALEInterface.setLoggerMode(LoggerMode.Error)
@@ -105,6 +106,13 @@ class ALE:
     @property
     def number_of_actions(self):
         return len(self.legal_actions)
+
+    def random_action(self, rng):
+        return rng.randint(self.number_of_actions)
+
+    @property
+    def model_spec(self):
+        return ModelSpec(self.number_of_actions, N_STACKED_FRAMES)
 
     def reset(self):
         """Start a new episode: a new game unless training continues one after a lost life."""

@@ -32,6 +32,7 @@ import numpy as np
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float, positive_int
 from model_info import file_md5
+from model_spec import ModelSpec
 from paths import check_readable_file
 
 try:
@@ -155,6 +156,13 @@ class DoomEnv:
     @property
     def number_of_actions(self):
         return len(self.buttons)
+
+    def random_action(self, rng):
+        return rng.randint(self.number_of_actions)
+
+    @property
+    def model_spec(self):
+        return ModelSpec(self.number_of_actions, self.state.shape[0])
 
     def reset(self):
         self.game.new_episode()
