@@ -1,7 +1,12 @@
 """A Gymnasium environment seen the way the A3C agent sees an Atari game (ale.py's interface).
 
 Observations: a vector (a 1-D Box: physical state, e.g. CartPole's or MuJoCo's)
-goes to the model as it is, through a fully connected torso. Actions: one of
+goes to the model as it is, through a fully connected torso; an image (a uint8
+Box of height x width x 1 or 3 channels) as Atari's screens do, in grayscale,
+resized to 84x84 and stacked with the three before it (frames.py), through the
+paper's convolutional torso. MiniGrid's observations (a dictionary) are taken
+through its own wrappers, RGBImgPartialObsWrapper and ImgObsWrapper: the
+agent's partial view as a 56x56 RGB image. Actions: one of
 n (Discrete: a softmax policy) or a vector of reals (a 1-D Box: a Gaussian
 policy), clipped to the Box's bounds before the environment sees them. Other
 spaces are refused in one line.
@@ -17,12 +22,13 @@ module still imports (the scripts' --help works), and naming an environment
 raises a UsageError that says how to install it.
 """
 import importlib
-import os
 
+import cv2
 import numpy as np
 
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float
+from frames import N_STACKED_FRAMES, SCREEN_SIZE, push_frame, write_screen
 from model_spec import ModelSpec
 
 try:
@@ -35,6 +41,7 @@ except ImportError:
 DEFAULT_REWARD_SCALE = 0.01
 # Environments that register themselves with Gymnasium when their package is imported.
 PACKAGES_BY_PREFIX = {'MiniGrid-': 'minigrid', 'BabyAI-': 'minigrid'}
+TAKES = 'vectors (a 1-D Box) and images (a uint8 Box of height x width x 1 or 3)'
 
 
 def require_gymnasium():
@@ -80,6 +87,19 @@ def is_vector_space(space):
     return isinstance(space, gymnasium.spaces.Box) and len(space.shape) == 1
 
 
+def is_image_space(space):
+    return (isinstance(space, gymnasium.spaces.Box) and space.dtype == np.uint8 and len(space.shape) == 3
+            and space.shape[2] in (1, 3))
+
+
+def with_package_wrappers(env_id, env):
+    """MiniGrid's dictionary observations as images, through its own wrappers."""
+    if PACKAGES_BY_PREFIX.get(env_id.split('-')[0] + '-') == 'minigrid':
+        from minigrid.wrappers import ImgObsWrapper, RGBImgPartialObsWrapper
+        return ImgObsWrapper(RGBImgPartialObsWrapper(env))
+    return env
+
+
 class GymEnv:
     """A Gymnasium environment with ale.ALE's interface: reset(), receive_action(), state, reward,
     is_terminal, is_truncated, model_spec, number_of_actions, random_action(), rgb_screen(),
@@ -95,12 +115,15 @@ class GymEnv:
         self.reward_scale = reward_scale
         render_mode = 'human' if use_sdl else None if train else 'rgb_array'  # rgb_array: the demo's GIFs
         try:
-            self.env = gymnasium.make(env_id, render_mode=render_mode)
+            self.env = with_package_wrappers(env_id, gymnasium.make(env_id, render_mode=render_mode))
         except gymnasium.error.Error as error:
             raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
         observations, actions = self.env.observation_space, self.env.action_space
-        if not is_vector_space(observations):
-            raise space_error(env_id, 'observations', observations, 'vectors (a 1-D Box)')
+        self.images = is_image_space(observations)
+        if not (self.images or is_vector_space(observations)):
+            raise space_error(env_id, 'observations', observations, TAKES)
+        if self.images:
+            self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
         self.continuous = is_vector_space(actions)
         if not (self.continuous or isinstance(actions, gymnasium.spaces.Discrete)):
             raise space_error(env_id, 'actions', actions, 'Discrete or a 1-D Box')
@@ -117,7 +140,7 @@ class GymEnv:
     def model_spec(self):
         space = self.env.action_space
         n_actions = space.shape[0] if self.continuous else int(space.n)
-        return ModelSpec(n_actions, self.state.shape[0], vector_input=True, continuous=self.continuous)
+        return ModelSpec(n_actions, self.state.shape[0], vector_input=not self.images, continuous=self.continuous)
 
     @property
     def number_of_actions(self):
@@ -132,6 +155,8 @@ class GymEnv:
     def reset(self):
         observation, _ = self.env.reset(seed=self._seed)
         self._seed = None
+        if self.images:
+            self.state[:] = 0
         self._observe(observation)
         self.reward = 0.0
         self.is_terminal = False
@@ -164,11 +189,13 @@ class GymEnv:
         self.env.close()
 
     def _observe(self, observation):
-        self.state = np.asarray(observation, np.float32)
+        if self.images:
+            push_frame(self.state, observation[:, :, 0] if observation.shape[2] == 1 else
+                       cv2.cvtColor(observation, cv2.COLOR_RGB2GRAY))
+        else:
+            self.state = np.asarray(observation, np.float32)
         if self.record_screen_dir:
-            import cv2
-            cv2.imwrite(os.path.join(self.record_screen_dir, f'{self._n_recorded:06d}.png'),
-                        cv2.cvtColor(self.rgb_screen(), cv2.COLOR_RGB2BGR))
+            write_screen(self.record_screen_dir, self._n_recorded, self.rgb_screen())
             self._n_recorded += 1
 
 

@@ -2,6 +2,7 @@
 through the real trainer and processes."""
 import argparse
 
+import cv2
 import numpy as np
 import pytest
 
@@ -54,8 +55,26 @@ def test_continuous_actions_are_clipped_to_the_boxs_bounds():
     assert env.receive_action(np.array([5.0], np.float32)) == pytest.approx(-(2.0 - target) ** 2)
 
 
+def test_minigrid_is_seen_through_its_image_wrappers_as_a_stack_of_84x84_grayscale_frames():
+    pytest.importorskip('minigrid', reason='minigrid is not installed (make setup-gym installs it)')
+    from minigrid.wrappers import ImgObsWrapper, RGBImgPartialObsWrapper
+    env = GymEnv('MiniGrid-MemoryS7-v0', seed=3, train=False)
+    assert env.model_spec == ModelSpec(7, 4)  # images through the convolutional torso, MiniGrid's 7 actions
+    reference = ImgObsWrapper(RGBImgPartialObsWrapper(gymnasium.make('MiniGrid-MemoryS7-v0')))
+    frames = [reference.reset(seed=3)[0]]
+    for action in (2, 1, 2):  # forward, right, forward
+        env.receive_action(action)
+        frames.append(reference.step(action)[0])
+    expected = [cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), (84, 84), interpolation=cv2.INTER_LINEAR)
+                for frame in frames]
+    assert env.state.dtype == np.uint8 and env.state.shape == (4, 84, 84)
+    np.testing.assert_array_equal(env.state, expected)
+    env.reset()
+    assert not env.state[:3].any() and env.state[3].any()  # zeros before an episode's first frame
+
+
 @pytest.mark.parametrize('env_id, fragments', [
-    ('FrozenLake-v1', ['FrozenLake-v1 has observations Discrete(16)', 'it takes vectors (a 1-D Box)']),
+    ('FrozenLake-v1', ['FrozenLake-v1 has observations Discrete(16)', 'it takes vectors (a 1-D Box) and images']),
     ('AsyncRlTest/TupleObservations-v0', ['has observations Tuple(Discrete(2), Discrete(3))']),
     ('AsyncRlTest/MultiDiscreteActions-v0', ['has actions MultiDiscrete([2 3])', 'it takes Discrete or a 1-D Box']),
     ('AsyncRlTest/MatrixActions-v0', ['has actions Box(-1.0, 1.0, (2, 2), float32)']),
