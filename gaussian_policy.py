@@ -19,10 +19,13 @@ import numpy as np
 from linear import linear
 
 LOG_2PI = math.log(2 * math.pi)
+# Ours, not the paper's: a floor under the variance. SoftPlus alone let it fall to 0 in float32 on
+# HalfCheetah-v5 within seconds (then log v and the gradient's 1 / v are infinite).
+MIN_VAR = 1e-4
 
 
 class FCGaussianPolicy(chainer.ChainList):
-    """0: the mean's linear layer, 1: the variance's (before its SoftPlus)."""
+    """0: the mean's linear layer, 1: the variance's (before its SoftPlus; MIN_VAR is added after it)."""
     action_dtype = np.float32
 
     def __init__(self, n_input_channels, action_size):
@@ -31,7 +34,7 @@ class FCGaussianPolicy(chainer.ChainList):
 
     def forward(self, h):
         mean, var = self
-        return GaussianPolicyOutput(linear(h, mean.W, mean.b), F.softplus(linear(h, var.W, var.b)))
+        return GaussianPolicyOutput(linear(h, mean.W, mean.b), F.softplus(linear(h, var.W, var.b)) + MIN_VAR)
 
 
 class GaussianPolicyOutput:

@@ -5,7 +5,7 @@ import chainer
 import numpy as np
 import pytest
 
-from gaussian_policy import FCGaussianPolicy, GaussianA3CLoss
+from gaussian_policy import MIN_VAR, FCGaussianPolicy, GaussianA3CLoss
 
 MEAN = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
 VAR = np.array([[0.25, 1.5], [0.04, 2.0]], np.float32)
@@ -64,12 +64,13 @@ def test_gradients_against_the_closed_forms_and_a_numerical_derivative():
     np.testing.assert_allclose(np.concatenate([g_mean.ravel(), g_var.ravel()]), numerical, rtol=1e-4)
 
 
-def test_the_variance_is_a_softplus_and_samples_follow_the_gaussian():
+def test_the_variance_is_a_softplus_above_a_floor_and_samples_follow_the_gaussian():
     policy = FCGaussianPolicy(3, 2)
     h = np.array([[0.3, -0.2, 1.0]], np.float32)
     out = policy(h)
     pre_var = h @ policy[1].W.array.T + policy[1].b.array
-    np.testing.assert_allclose(out.var.array, np.log1p(np.exp(pre_var)), rtol=1e-5)
+    np.testing.assert_allclose(out.var.array, np.log1p(np.exp(pre_var)) + MIN_VAR, rtol=1e-5)
+    assert (policy(np.full((1, 3), -1e4, np.float32)).var.array >= MIN_VAR).all()  # SoftPlus alone: 0
     np.testing.assert_allclose(out.mean.array, h @ policy[0].W.array.T + policy[0].b.array, rtol=1e-5)
     rng = np.random.RandomState(0)
     samples = np.array([out.sample(rng) for _ in range(20000)])
