@@ -37,6 +37,7 @@ from async_util import bind_parameters, gradients_in_order, n_parameters, parame
 from errors import NonFiniteError
 from gaussian_policy import GaussianA3CLoss, GaussianPolicyOutput
 from models import phi
+from segment_loss import SegmentLoss
 from training_stats import add_update
 
 
@@ -56,7 +57,7 @@ def n_step_returns(rewards, bootstrap_value, gamma):
     return returns
 
 
-class A3CLoss(chainer.FunctionNode):
+class A3CLoss(SegmentLoss):
     """The summed actor-critic loss of one segment, as one node with its closed-form gradient.
 
     Inputs: logits (m, n_actions) and values (m, 1) of the model for m >= n
@@ -70,12 +71,7 @@ class A3CLoss(chainer.FunctionNode):
 
     One node instead of a dozen small ones: the update is a hot path.
     """
-
-    def __init__(self, actions, returns, beta, v_loss_coef):
-        self.actions = np.asarray(actions, np.int64)
-        self.returns = np.asarray(returns, np.float32)
-        self.beta = beta
-        self.v_loss_coef = v_loss_coef
+    action_dtype = np.int64
 
     def forward(self, inputs):
         self.input_shapes = [x.shape for x in inputs]
@@ -84,28 +80,16 @@ class A3CLoss(chainer.FunctionNode):
         shifted = logits - logits.max(axis=1, keepdims=True)
         self.log_pi = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.pi = np.exp(self.log_pi)
-        self.entropy = -(self.pi * self.log_pi).sum(axis=1)
-        self.values = values
-        self.advantages = self.returns - values
-        log_pi_taken = self.log_pi[np.arange(n), self.actions]
-        self.policy_loss = -(log_pi_taken * self.advantages).sum()
-        # The reported losses in float64 as under numpy 1 (they feed statistics, not the gradient).
-        self.value_loss = self.v_loss_coef * float((self.advantages ** 2).sum()) / 2
-        loss = float(self.policy_loss) - self.beta * float(self.entropy.sum()) + self.value_loss
-        return np.asarray(loss, np.float32),
+        entropy = -(self.pi * self.log_pi).sum(axis=1)
+        return self.summed_loss(self.log_pi[np.arange(n), self.actions], entropy, values)
 
     def backward(self, indexes, grad_outputs):
-        g = grad_outputs[0].array
         n = len(self.actions)
         taken = np.zeros_like(self.pi)
         taken[np.arange(n), self.actions] = 1
         glogits = (-(taken - self.pi) * self.advantages[:, None]
                    + self.beta * self.pi * (self.log_pi + self.entropy[:, None]))
-        gvalues = -self.v_loss_coef * self.advantages
-        g_logits, g_values = (np.zeros(shape, np.float32) for shape in self.input_shapes)
-        g_logits[:n] = g * glogits
-        g_values[:n, 0] = g * gvalues
-        return chainer.Variable(g_logits), chainer.Variable(g_values)
+        return self.gradients(grad_outputs[0].array, [glogits])
 
 
 def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):

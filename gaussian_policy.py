@@ -17,6 +17,7 @@ import chainer.links as L
 import numpy as np
 
 from linear import linear
+from segment_loss import SegmentLoss
 
 LOG_2PI = math.log(2 * math.pi)
 # Ours, not the paper's: a floor under the variance. SoftPlus alone let it fall to 0 in float32 on
@@ -61,7 +62,7 @@ def entropy(var):
     return 0.5 * (LOG_2PI + 1 + np.log(var)).sum(axis=1)
 
 
-class GaussianA3CLoss(chainer.FunctionNode):
+class GaussianA3CLoss(SegmentLoss):
     """A3CLoss (a3c.py) for a Gaussian policy, with its closed-form gradient: inputs mean, var
     (m, d) and values (m, 1), of which the first n = len(actions) rows are the segment's.
 
@@ -69,34 +70,17 @@ class GaussianA3CLoss(chainer.FunctionNode):
         d loss/d v  = -A ((a - mu)^2 / v - 1) / (2 v) - beta / (2 v)
         d loss/d V  = -v_loss_coef (R - V)
     """
-
-    def __init__(self, actions, returns, beta, v_loss_coef):
-        self.actions = np.asarray(actions, np.float32)
-        self.returns = np.asarray(returns, np.float32)
-        self.beta = beta
-        self.v_loss_coef = v_loss_coef
+    action_dtype = np.float32
 
     def forward(self, inputs):
         self.input_shapes = [x.shape for x in inputs]
         n = len(self.actions)
-        mean, var, values = inputs[0][:n], inputs[1][:n], inputs[2][:n, 0]
-        self.mean, self.var = mean, var
-        self.entropy = entropy(var)
-        self.values = values
-        self.advantages = self.returns - values
-        self.policy_loss = -(log_prob(mean, var, self.actions) * self.advantages).sum()
-        # The reported losses in float64, as A3CLoss's (they feed statistics, not the gradient).
-        self.value_loss = self.v_loss_coef * float((self.advantages ** 2).sum()) / 2
-        loss = float(self.policy_loss) - self.beta * float(self.entropy.sum()) + self.value_loss
-        return np.asarray(loss, np.float32),
+        self.mean, self.var = inputs[0][:n], inputs[1][:n]
+        return self.summed_loss(log_prob(self.mean, self.var, self.actions), entropy(self.var), inputs[2][:n, 0])
 
     def backward(self, indexes, grad_outputs):
-        g = grad_outputs[0].array
-        n = len(self.actions)
         advantages = self.advantages[:, None]
         difference = self.actions - self.mean
-        g_mean, g_var, g_values = (np.zeros(shape, np.float32) for shape in self.input_shapes)
-        g_mean[:n] = g * -advantages * difference / self.var
-        g_var[:n] = g * (-advantages * (difference ** 2 / self.var - 1) - self.beta) / (2 * self.var)
-        g_values[:n, 0] = g * -self.v_loss_coef * self.advantages
-        return chainer.Variable(g_mean), chainer.Variable(g_var), chainer.Variable(g_values)
+        g_mean = -advantages * difference / self.var
+        g_var = (-advantages * (difference ** 2 / self.var - 1) - self.beta) / (2 * self.var)
+        return self.gradients(grad_outputs[0].array, [g_mean, g_var])
