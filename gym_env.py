@@ -133,7 +133,6 @@ class GymEnv:
         self.record_screen_dir = None
         self._n_recorded = 0
         self._seed = int(seed) % 2 ** 32  # the first reset's; later resets go on from its generator
-        self.env.action_space.seed(self._seed)
         self.reset()
 
     @property
