@@ -35,7 +35,7 @@ def test_the_evaluation_draws_no_op_starts_and_actions_from_different_streams(tm
     args = argparse.Namespace(seed=0, use_lstm=False)
     shared = SharedTraining(make_model(ModelSpec(4), False, np.random.RandomState(0)))
     rom = resolve_rom('breakout')
-    worker = Worker(0, args, shared, lambda process_idx, seed, train: ATARI.open(rom, seed, train=train), 4,
+    worker = Worker(0, args, shared, lambda process_idx, seed, train: ATARI.open(rom, seed, train=train), ModelSpec(4),
                     str(tmp_path), 0.0, 0, [])
     worker.open_evaluation()
     assert first_draws(worker.eval_env.rng) != first_draws(worker.eval_rng)
