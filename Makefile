@@ -25,7 +25,7 @@ PIP_INSTALL := PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(VENV)/bin/pip install 
 PROCESSES ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: setup setup-doom setup-sweep setup-tensorboard train test test-every-python
+.PHONY: setup setup-doom setup-gym setup-sweep setup-tensorboard train test test-every-python
 
 setup: $(INSTALLED)
 
@@ -43,6 +43,14 @@ setup-doom: $(VENV)/.installed-doom-$(PYTHON_VERSION)
 
 $(VENV)/.installed-doom-$(PYTHON_VERSION): $(INSTALLED) requirements-doom.txt
 	$(PIP_INSTALL) -r requirements-doom.txt
+	touch $@
+
+# Gymnasium (with MuJoCo and MiniGrid) is optional too: only a3c_gym.py and demo_a3c_gym.py need it; the
+# Gymnasium tests are skipped without it.
+setup-gym: $(VENV)/.installed-gym-$(PYTHON_VERSION)
+
+$(VENV)/.installed-gym-$(PYTHON_VERSION): $(INSTALLED) requirements-gym.txt
+	$(PIP_INSTALL) -r requirements-gym.txt
 	touch $@
 
 # Ray is optional too: only sweep_a3c_ale.py needs it; the sweep tests are skipped without it.
@@ -64,11 +72,11 @@ train: setup
 
 # The full suite on PYTHON; first, on every other supported Python found, the short end-to-end
 # tests (marked every_python), each in .venv-3.X, which the full suite's cross-version tests then use.
-test: setup setup-doom setup-sweep setup-tensorboard
+test: setup setup-doom setup-gym setup-sweep setup-tensorboard
 	@echo "Pythons: the full suite on $(PYTHON_VERSION) ($(PYTHON)); the short end-to-end tests on $(or $(strip $(foreach version,$(OTHER_PYTHONS),$(version) ($(PYTHON_$(version))))),none); not found: $(or $(NOT_FOUND),none)"
 	$(foreach version,$(OTHER_PYTHONS),$(MAKE) --no-print-directory test-every-python PYTHON=$(PYTHON_$(version)) VENV=.venv-$(version) OTHER_PYTHONS= &&) true
 	$(VENV)/bin/python -m pytest -q tests $(ARGS)
 
-test-every-python: setup setup-doom setup-sweep setup-tensorboard
+test-every-python: setup setup-doom setup-gym setup-sweep setup-tensorboard
 	@echo "Python $(PYTHON_VERSION) ($(PYTHON)): the short end-to-end tests"
 	$(VENV)/bin/python -m pytest -q -m every_python tests

@@ -12,6 +12,10 @@ The loss over the steps i of a segment, summed, not averaged:
     pi loss    = -sum_i log pi(a_i|s_i) A_i - beta * sum_i H(pi(.|s_i))
     value loss = v_loss_coef * sum_i (R_i - V(s_i))^2 / 2   (v_loss_coef = 0.5)
 
+pi is a softmax over discrete actions (A3CLoss), or a Gaussian over continuous
+ones (gaussian_policy.py's GaussianA3CLoss). An episode cut short by a time
+limit (truncated) bootstraps R_n from the value of its last state.
+
 Acting needs no gradient, so it runs without a graph; the update runs the
 local model once more on the segment's states as one batch. The local
 parameters do not change inside a segment, so this gives the same loss and
@@ -31,8 +35,9 @@ import numpy as np
 
 from async_util import bind_parameters, gradients_in_order, n_parameters, parameters_in_order
 from errors import NonFiniteError
+from gaussian_policy import GaussianA3CLoss, GaussianPolicyOutput
 from models import phi
-from policy import choose_action
+from segment_loss import SegmentLoss
 from training_stats import add_update
 
 
@@ -52,7 +57,7 @@ def n_step_returns(rewards, bootstrap_value, gamma):
     return returns
 
 
-class A3CLoss(chainer.FunctionNode):
+class A3CLoss(SegmentLoss):
     """The summed actor-critic loss of one segment, as one node with its closed-form gradient.
 
     Inputs: logits (m, n_actions) and values (m, 1) of the model for m >= n
@@ -66,12 +71,7 @@ class A3CLoss(chainer.FunctionNode):
 
     One node instead of a dozen small ones: the update is a hot path.
     """
-
-    def __init__(self, actions, returns, beta, v_loss_coef):
-        self.actions = np.asarray(actions, np.int64)
-        self.returns = np.asarray(returns, np.float32)
-        self.beta = beta
-        self.v_loss_coef = v_loss_coef
+    action_dtype = np.int64
 
     def forward(self, inputs):
         self.input_shapes = [x.shape for x in inputs]
@@ -80,28 +80,16 @@ class A3CLoss(chainer.FunctionNode):
         shifted = logits - logits.max(axis=1, keepdims=True)
         self.log_pi = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.pi = np.exp(self.log_pi)
-        self.entropy = -(self.pi * self.log_pi).sum(axis=1)
-        self.values = values
-        self.advantages = self.returns - values
-        log_pi_taken = self.log_pi[np.arange(n), self.actions]
-        self.policy_loss = -(log_pi_taken * self.advantages).sum()
-        # The reported losses in float64 as under numpy 1 (they feed statistics, not the gradient).
-        self.value_loss = self.v_loss_coef * float((self.advantages ** 2).sum()) / 2
-        loss = float(self.policy_loss) - self.beta * float(self.entropy.sum()) + self.value_loss
-        return np.asarray(loss, np.float32),
+        entropy = -(self.pi * self.log_pi).sum(axis=1)
+        return self.summed_loss(self.log_pi[np.arange(n), self.actions], entropy, values)
 
     def backward(self, indexes, grad_outputs):
-        g = grad_outputs[0].array
         n = len(self.actions)
         taken = np.zeros_like(self.pi)
         taken[np.arange(n), self.actions] = 1
         glogits = (-(taken - self.pi) * self.advantages[:, None]
                    + self.beta * self.pi * (self.log_pi + self.entropy[:, None]))
-        gvalues = -self.v_loss_coef * self.advantages
-        g_logits, g_values = (np.zeros(shape, np.float32) for shape in self.input_shapes)
-        g_logits[:n] = g * glogits
-        g_values[:n, 0] = g * gvalues
-        return chainer.Variable(g_logits), chainer.Variable(g_values)
+        return self.gradients(grad_outputs[0].array, [glogits])
 
 
 def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):
@@ -138,7 +126,7 @@ class A3C:
         self.ordered_params = parameters_in_order(model)  # the flat layout's order
         self.inputs = None  # the segment's states as the model reads them
         self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
-        self.actions = np.zeros(t_max, np.int32)
+        self.actions = np.zeros((t_max,) + model.pi.action_shape, model.pi.action_dtype)
         self.rewards = np.zeros(t_max, np.float32)
         self.n_steps = 0
         self.recurrent_state = None        # LSTM state after the last acted state
@@ -160,16 +148,18 @@ class A3C:
         x = phi(state[None], out=self.inputs[self.n_steps:self.n_steps + 1])  # kept for the update
         with chainer.no_backprop_mode():
             pout, _, self.recurrent_state = self.model(x, self.recurrent_state, keep=kept)
-        action = choose_action(pout.logits.array[0], self.rng)
+        action = pout.sample(self.rng)
         self.actions[self.n_steps] = action
         self.n_steps += 1
         return action
 
-    def stop_episode_and_train(self, reward):
-        """The last action ended the episode with reward: train on what is left, start afresh."""
+    def stop_episode_and_train(self, reward, bootstrap_state=None):
+        """The last action ended the episode with reward: train on what is left, start afresh.
+        bootstrap_state: the last state of an episode cut short (truncated), whose value starts the
+        returns; None at a terminal state, whose value is 0."""
         if self.n_steps > 0:
             self.rewards[self.n_steps - 1] = reward
-            self.update(bootstrap_state=None)
+            self.update(bootstrap_state=bootstrap_state)
         self.recurrent_state = None
         self.segment_start_state = None
 
@@ -187,8 +177,12 @@ class A3C:
             bootstrap_value = float(value.array[0, 0])
         pout, values, _ = self.model(self.inputs[:n], self.segment_start_state, replay=stack_kept(self.kept[:n]))
         returns = n_step_returns(self.rewards[:n], bootstrap_value, self.gamma)
-        loss_node = A3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
-        loss = loss_node.apply((pout.logits, values))[0]
+        if isinstance(pout, GaussianPolicyOutput):
+            loss_node = GaussianA3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
+            loss = loss_node.apply((pout.mean, pout.var, values))[0]
+        else:
+            loss_node = A3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
+            loss = loss_node.apply((pout.logits, values))[0]
 
         if not np.isfinite(loss.array):
             raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')

@@ -19,19 +19,17 @@ from ale_py import Action, ALEInterface, LoggerMode, roms
 
 from environment_kind import EnvironmentKind, check_display
 from errors import UsageError
+from frames import N_STACKED_FRAMES, SCREEN_SIZE, push_frame
 from model_info import file_md5
+from model_spec import ModelSpec
 from paths import check_readable_file
 
 ALEInterface.setLoggerMode(LoggerMode.Error)
-# Parallelism comes from worker processes; OpenCV's own thread pool would oversubscribe the cores.
-cv2.setNumThreads(1)
 
 FRAME_SKIP = 4
 FRAMES_PER_SECOND = 60
 MAX_NOOPS = 30
 MAX_EPISODE_FRAMES = 108_000
-SCREEN_SIZE = 84
-N_STACKED_FRAMES = 4
 # ALE's getScreenGrayscale weights (the original swapped green's and blue's, its issue #24).
 LUMINANCE_WEIGHTS = np.array([[0.2989, 0.5870, 0.1140]])
 
@@ -106,6 +104,13 @@ class ALE:
     def number_of_actions(self):
         return len(self.legal_actions)
 
+    def random_action(self, rng):
+        return rng.randint(self.number_of_actions)
+
+    @property
+    def model_spec(self):
+        return ModelSpec(self.number_of_actions, N_STACKED_FRAMES)
+
     def reset(self):
         """Start a new episode: a new game unless training continues one after a lost life."""
         if not self.train or self.ale.game_over() or self._truncated:
@@ -167,9 +172,7 @@ class ALE:
         """The paper's order: the max of the two RGB frames, then luminance, then resize."""
         np.maximum(self._frames[0], self._frames[1], out=self._max_frame)
         cv2.transform(self._max_frame, LUMINANCE_WEIGHTS, dst=self._luminance)
-        self.state[:-1] = self.state[1:]
-        cv2.resize(self._luminance, (SCREEN_SIZE, SCREEN_SIZE), dst=self.state[-1],
-                   interpolation=cv2.INTER_LINEAR)
+        push_frame(self.state, self._luminance)
 
 
 def game_info(rom_path):

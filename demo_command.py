@@ -68,8 +68,7 @@ def open_player(kind, args):
         if other:
             raise UsageError(f'{args.model!r} holds a model trained on {other[0]} but this is {other[1]}; give a '
                              f'model trained on {kind.short_name(env_path)}')
-        model = load_model(args.model, env.number_of_actions, use_lstm=args.use_lstm,
-                           n_input_channels=env.state.shape[0])
+        model = load_model(args.model, env.model_spec, use_lstm=args.use_lstm)
         print(f'model: {describe(info)}', flush=True)
     return env, model, np.random.RandomState(action_seed)
 

@@ -31,7 +31,9 @@ import numpy as np
 
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
 from errors import UsageError, positive_float, positive_int
+from frames import N_STACKED_FRAMES, SCREEN_SIZE, push_frame, write_screen
 from model_info import file_md5
+from model_spec import ModelSpec
 from paths import check_readable_file
 
 try:
@@ -39,12 +41,8 @@ try:
 except ImportError:
     vizdoom = None
 
-cv2.setNumThreads(1)
-
 TICS_PER_SECOND = 35
 MAX_EPISODE_TICS = 30 * 60 * TICS_PER_SECOND
-SCREEN_SIZE = 84
-N_STACKED_FRAMES = 4
 # The original's settings, the defaults.
 DEFAULT_TICS_PER_STEP = 10
 DEFAULT_RESOLUTION = '640x480'
@@ -156,6 +154,13 @@ class DoomEnv:
     def number_of_actions(self):
         return len(self.buttons)
 
+    def random_action(self, rng):
+        return rng.randint(self.number_of_actions)
+
+    @property
+    def model_spec(self):
+        return ModelSpec(self.number_of_actions, self.state.shape[0])
+
     def reset(self):
         self.game.new_episode()
         self.state[:] = 0
@@ -193,16 +198,13 @@ class DoomEnv:
     def _observe(self):
         self._rgb = self.game.get_state().screen_buffer
         if self.record_screen_dir:
-            cv2.imwrite(os.path.join(self.record_screen_dir, f'{self._n_recorded:06d}.png'),
-                        cv2.cvtColor(self._rgb, cv2.COLOR_RGB2BGR))
+            write_screen(self.record_screen_dir, self._n_recorded, self._rgb)
             self._n_recorded += 1
         if self.observation == 'rgb':  # the original's: channels first
             resized = cv2.resize(self._rgb, (SCREEN_SIZE, SCREEN_SIZE), interpolation=cv2.INTER_LINEAR)
             self.state[:] = resized.transpose(2, 0, 1)
         else:
-            self.state[:-1] = self.state[1:]
-            cv2.resize(cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY), (SCREEN_SIZE, SCREEN_SIZE),
-                       dst=self.state[-1], interpolation=cv2.INTER_LINEAR)
+            push_frame(self.state, cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY))
 
 
 def resolution_of(text):

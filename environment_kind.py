@@ -1,5 +1,5 @@
 """What the shared trainer and demo need to know of an environment: Atari (ale.py), ViZDoom
-(doom_env.py). Each environment module describes itself with one EnvironmentKind."""
+(doom_env.py), Gymnasium (gym_env.py). Each environment module describes itself with one EnvironmentKind."""
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -12,6 +12,22 @@ def check_display(flag='--use-sdl'):
     if not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
         raise UsageError(f'{flag} needs a display but DISPLAY is not set; '
                          f'run without {flag}, or under xvfb-run')
+
+
+# What tells one game from another in a model file's info (model_info.py), and what names it.
+GAME_KEYS = (('rom_md5', 'game'), ('scenario_md5', 'scenario'), ('gym_env', 'gym_env'))
+
+
+def game_identity(info):
+    """((key, value) that tells the game, its name for messages) of a model file's info; None if the
+    info says nothing of its game (the original's files)."""
+    for identity_key, name_key in GAME_KEYS:
+        if identity_key in info:
+            name = info.get(name_key, '?')
+            if identity_key != name_key:
+                name += f' ({identity_key.split("_")[0]} md5 {info[identity_key]})'
+            return (identity_key, info[identity_key]), name
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,7 +50,7 @@ class EnvironmentOption:
 
 @dataclass(frozen=True)
 class EnvironmentKind:
-    name: str                       # 'Atari' or 'ViZDoom', for messages
+    name: str                       # 'Atari', 'ViZDoom' or 'Gymnasium', for messages
     argument: str                   # what names the game: 'rom', 'scenario'
     argument_help: str
     resolve: Callable               # argument -> file path (UsageError if there is none)
@@ -68,18 +84,16 @@ class EnvironmentKind:
 
     def other_game(self, model_info, path):
         """None if a model file's info (model_info.py) fits the game at path or says nothing of it;
-        else what it was trained on, for the message."""
-        mine = self.game_info(path)
-        for name_key, md5_key in (('game', 'rom_md5'), ('scenario', 'scenario_md5')):
-            if md5_key in model_info and md5_key in mine and model_info[md5_key] != mine[md5_key]:
-                return (f'{model_info.get(name_key, "?")} ({md5_key.split("_")[0]} md5 {model_info[md5_key]})',
-                        f'{mine[name_key]} ({md5_key.split("_")[0]} md5 {mine[md5_key]})')
-        return None
+        else what it was trained on and what this is, for the message."""
+        theirs, mine = game_identity(model_info), game_identity(self.game_info(path))
+        if theirs is None or theirs == mine:
+            return None
+        return theirs[1], mine[1]
 
-    def observation_spec(self, path, options):
-        """(number of actions, observation channels) of the environment these options make."""
+    def model_spec(self, path, options):
+        """The shape of the model (a ModelSpec) that the environment these options make needs."""
         env = self.open(path, 0, train=False, **options)
         try:
-            return env.number_of_actions, env.state.shape[0]
+            return env.model_spec
         finally:
             env.close()

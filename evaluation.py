@@ -5,7 +5,6 @@ import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Pyt
 import chainer
 
 from models import phi
-from policy import choose_action
 
 
 def run_episode(env, model, rng, deterministic=False, should_stop=None, on_step=None):
@@ -22,10 +21,10 @@ def run_episode(env, model, rng, deterministic=False, should_stop=None, on_step=
             if should_stop is not None and should_stop():
                 return None
             if model is None:
-                action = rng.randint(env.number_of_actions)
+                action = env.random_action(rng)
             else:
                 pout, _, recurrent_state = model(phi(env.state[None]), recurrent_state)
-                action = choose_action(pout.logits.array[0], rng, deterministic)
+                action = pout.sample(rng, deterministic)
             score += env.receive_action(action)
             if on_step is not None:
                 on_step(env)

@@ -55,6 +55,8 @@ def describe(info):
         parts.append(f'{info["game"]} (ROM md5 {info.get("rom_md5", "?")})')
     if 'scenario' in info:
         parts.append(f'ViZDoom {info["scenario"]} (.cfg md5 {info.get("scenario_md5", "?")})')
+    if 'gym_env' in info:
+        parts.append(f'Gymnasium {info["gym_env"]}')
     parts.append(f'{info.get("n_actions", "?")} actions')
     if 'global_steps' in info:
         parts.append(f'{info["global_steps"]:,} global steps')
@@ -63,6 +65,7 @@ def describe(info):
     parts.append(f'code {str(info.get("code_revision", "?"))[:7]}')
     versions = [f'{name} {info[key]}' for name, key in (('Python', 'python_version'), ('chainer', 'chainer_version'),
                                                         ('numpy', 'numpy_version'), ('ale-py', 'ale_py_version'),
-                                                        ('vizdoom', 'vizdoom_version'))
+                                                        ('vizdoom', 'vizdoom_version'),
+                                                        ('gymnasium', 'gymnasium_version'))
                 if key in info]
     return ', '.join(parts) + (f'; {", ".join(versions)}' if versions else '')

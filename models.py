@@ -3,7 +3,7 @@
 Files are Chainer HDF5 with the original's layout, so the original's published
 models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
 1=policy (1/0), 2=value (2/0); LSTM is 0=torso, 1=LSTM (1/upward, 1/lateral),
-2=policy, 3=value.
+2=policy, 3=value. A model of vectors has one fully connected layer as its torso (0/0).
 """
 
 import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
@@ -15,25 +15,42 @@ import numpy as np
 from atomic_files import hdf5_bytes, write_bytes
 from dqn_head import NIPSDQNHead
 from errors import UsageError
+from fc_head import FCHead
 from paths import check_readable_file
 from init_like_torch import init_like_torch
 from linear import linear
 from lstm_sequence import lstm_sequence
+from model_spec import ModelSpec
+from gaussian_policy import FCGaussianPolicy
 from policy import FCSoftmaxPolicy
 from v_function import FCVFunction
 
 
 def phi(states, out=None):
-    """uint8 observations (batch, channels, 84, 84) -> float32 in [0, 1] (into out if given)."""
+    """uint8 images (batch, channels, 84, 84) -> float32 in [0, 1]; vectors stay as they are; as
+    float32 (into out if given)."""
+    if states.dtype != np.uint8:
+        if out is None:
+            return states.astype(np.float32, copy=False)
+        out[...] = states
+        return out
     return np.multiply(states, np.float32(1 / 255), out=out, dtype=np.float32)
+
+
+def make_torso(spec):
+    return FCHead(spec.n_input_channels) if spec.vector_input else NIPSDQNHead(spec.n_input_channels)
+
+
+def make_policy(spec, n_input_channels):
+    return (FCGaussianPolicy if spec.continuous else FCSoftmaxPolicy)(n_input_channels, spec.n_actions)
 
 
 class A3CFF(chainer.ChainList):
     use_lstm = False
 
-    def __init__(self, n_actions, n_input_channels=4):
-        self.head = NIPSDQNHead(n_input_channels)
-        self.pi = FCSoftmaxPolicy(self.head.n_output_channels, n_actions)
+    def __init__(self, spec):
+        self.head = make_torso(spec)
+        self.pi = make_policy(spec, self.head.n_output_channels)
         self.v = FCVFunction(self.head.n_output_channels)
         super().__init__(self.head, self.pi, self.v)
 
@@ -46,11 +63,11 @@ class A3CFF(chainer.ChainList):
 class A3CLSTM(chainer.ChainList):
     use_lstm = True
 
-    def __init__(self, n_actions, n_input_channels=4):
-        self.head = NIPSDQNHead(n_input_channels)
-        self.lstm = L.LSTM(self.head.n_output_channels, self.head.n_output_channels)
-        self.pi = FCSoftmaxPolicy(self.head.n_output_channels, n_actions)
-        self.v = FCVFunction(self.head.n_output_channels)
+    def __init__(self, spec):
+        self.head = make_torso(spec)
+        self.lstm = L.LSTM(self.head.n_output_channels, spec.lstm_size)
+        self.pi = make_policy(spec, spec.lstm_size)
+        self.v = FCVFunction(spec.lstm_size)
         super().__init__(self.head, self.lstm, self.pi, self.v)
 
     def forward(self, x, recurrent_state=None, keep=None, replay=None):
@@ -62,21 +79,22 @@ class A3CLSTM(chainer.ChainList):
         the recurrence runs as one node (lstm_sequence.py). keep, replay: as for the torso, for
         the torso, the input weights and the recurrence.
         """
-        replay = replay or (None,) * 5  # the torso's three layers, the input weights, the recurrence
+        n = len(self.head)
+        replay = replay or (None,) * (n + 2)  # the torso's layers, the input weights, the recurrence
         # the input's share of the gates, for every step at once
-        upward = linear(self.head(x, keep, replay), self.lstm.upward.W, self.lstm.upward.b, keep=keep,
-                        replay=replay[3])
+        upward = linear(self.head(x, keep, replay[:n]), self.lstm.upward.W, self.lstm.upward.b, keep=keep,
+                        replay=replay[n])
         if recurrent_state is None:
             zeros = np.zeros((1, self.lstm.state_size), np.float32)
             recurrent_state = (zeros, zeros)
         c, h = recurrent_state
-        hs, c, h = lstm_sequence(upward, self.lstm.lateral.W, c, h, keep=keep, replay=replay[4])
+        hs, c, h = lstm_sequence(upward, self.lstm.lateral.W, c, h, keep=keep, replay=replay[n + 1])
         return self.pi(hs), self.v(hs), (c, h)
 
 
-def make_model(n_actions, use_lstm, rng, n_input_channels=4):
-    """A new model; n_input_channels: 4 for a stack of 4 grayscale frames, 3 for one RGB frame."""
-    model = A3CLSTM(n_actions, n_input_channels) if use_lstm else A3CFF(n_actions, n_input_channels)
+def make_model(spec, use_lstm, rng):
+    """A new model of spec's shape (a ModelSpec)."""
+    model = A3CLSTM(spec) if use_lstm else A3CFF(spec)
     init_like_torch(model, rng)
     return model
 
@@ -101,38 +119,43 @@ def read_model_info(path):
 
 
 def inspect_model_file(path):
-    """Return (use_lstm, n_actions, n_input_channels) of a model file; UsageError if it is not one."""
+    """Return (use_lstm, ModelSpec) of a model file; UsageError if it is not one."""
     check_readable_file(path, 'model file')
     try:
         with h5py.File(path, 'r') as f:
             use_lstm = 'upward' in f.get('1', {})
-            policy_weight = f['2/0/W' if use_lstm else '1/0/W']
-            return use_lstm, int(policy_weight.shape[0]), int(f['0/0/W'].shape[1])
+            policy = f['2' if use_lstm else '1']
+            torso_weight = f['0/0/W']
+            return use_lstm, ModelSpec(int(policy['0/W'].shape[0]), int(torso_weight.shape[1]),
+                                       vector_input=torso_weight.ndim == 2, continuous='1' in policy)
     except (OSError, KeyError) as error:
         raise UsageError(f'{path!r} is not an A3C model file ({error}); '
                          'give a .h5 written by a3c_ale.py') from None
 
 
-def load_model(path, n_actions, use_lstm=None, n_input_channels=4):
-    """Load a model file for a game with n_actions and observations of n_input_channels; FF or
-    LSTM is read from the file.
+def load_model(path, spec, use_lstm=None):
+    """Load a model file for a game whose model has spec's shape (a ModelSpec); FF or LSTM is read
+    from the file.
 
     use_lstm, when given, must agree with the file (the original failed here with
     an opaque HDF5 error).
     """
-    file_uses_lstm, file_actions, file_channels = inspect_model_file(path)
+    file_uses_lstm, file_spec = inspect_model_file(path)
     kind = 'A3C LSTM' if file_uses_lstm else 'A3C FF'
     if use_lstm is not None and use_lstm != file_uses_lstm:
         fix = 'add --use-lstm' if file_uses_lstm else 'drop --use-lstm'
         raise UsageError(f'{path!r} holds an {kind} model; {fix}')
-    if file_actions != n_actions:
-        raise UsageError(f'{path!r} holds an {kind} model for {file_actions} actions but this game has '
-                         f'{n_actions}; give a model trained on this game')
-    if file_channels != n_input_channels:
-        raise UsageError(f'{path!r} holds an {kind} model that reads {file_channels} input channels but these '
-                         f'settings give {n_input_channels}; give the environment options it was trained with '
-                         '(its run\'s args.txt)')
-    model = A3CLSTM(n_actions, file_channels) if file_uses_lstm else A3CFF(n_actions, file_channels)
+    if (file_spec.vector_input, file_spec.continuous) != (spec.vector_input, spec.continuous):
+        raise UsageError(f'{path!r} holds an {kind} model for {file_spec.describe()} but this game has '
+                         f'{spec.describe()}; give a model trained on this game')
+    if file_spec.n_actions != spec.n_actions:
+        raise UsageError(f'{path!r} holds an {kind} model for {file_spec.n_actions} actions but this game has '
+                         f'{spec.n_actions}; give a model trained on this game')
+    if file_spec.n_input_channels != spec.n_input_channels:
+        raise UsageError(f'{path!r} holds an {kind} model that reads {file_spec.n_input_channels} input channels '
+                         f'but these settings give {spec.n_input_channels}; give the environment options it was '
+                         'trained with (its run\'s args.txt)')
+    model = A3CLSTM(spec) if file_uses_lstm else A3CFF(spec)
     try:
         chainer.serializers.load_hdf5(path, model)
     except (OSError, KeyError, ValueError, TypeError) as error:

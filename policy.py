@@ -10,6 +10,8 @@ from linear import linear
 
 
 class FCSoftmaxPolicy(chainer.ChainList):
+    action_shape = ()  # an action is an index
+    action_dtype = np.int32
 
     def __init__(self, n_input_channels, n_actions):
         super().__init__(L.Linear(n_input_channels, n_actions))
@@ -39,6 +41,10 @@ class SoftmaxPolicyOutput:
     def log_prob(self, actions):
         """log pi(a|s) for one action per state."""
         return F.select_item(self.log_probs, np.asarray(actions, np.int32))
+
+    def sample(self, rng, deterministic=False):
+        """An action for the first state: drawn from pi, or the most probable one."""
+        return choose_action(self.logits.array[0], rng, deterministic)
 
 
 def choose_action(logits, rng, deterministic=False):

@@ -1,10 +1,12 @@
 """Many A3C runs at once (games x seeds x FF/LSTM) on Ray, and the paper's table from them.
 
 usage: python sweep_a3c_ale.py SWEEP_DIR --games breakout pong --seeds 0 1 2 --processes 16 [a3c_ale.py options]
+       python sweep_a3c_ale.py SWEEP_DIR --games CartPole-v1 InvertedPendulum-v5 ... [a3c_gym.py options]
        python sweep_a3c_ale.py SWEEP_DIR ... --address auto      (on a running Ray cluster: ray start ...)
        python sweep_a3c_ale.py SWEEP_DIR --table                 (the table and curves from what is there)
 
-Each (game, kind, seed) is one a3c_ale.py run in SWEEP_DIR/<game>_<ff|lstm>_seed<k>/, started as a Ray
+Each (game, kind, seed) is one a3c_ale.py run (a3c_gym.py for a Gymnasium id, which has a version:
+CartPole-v1) in SWEEP_DIR/<game>_<ff|lstm>_seed<k>/, started as a Ray
 task that needs --processes CPUs, so Ray places as many runs on a node as its cores allow. Without
 --address Ray starts inside this command on this machine; with it the runs go to that cluster,
 whose nodes must see SWEEP_DIR and this checkout at the same paths (a shared file system). Running
@@ -29,12 +31,13 @@ os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
 from ale import ATARI, game_ids, resolve_rom  # noqa: E402
 from checkpoint import checkpoint_paths  # noqa: E402
 from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_int  # noqa: E402
+from gym_env import GYM, resolve_env_id, short_name  # noqa: E402
 from run_dir import LOCK_NAME  # noqa: E402
 from sweep_table import run_name, write_table  # noqa: E402
 from train_command import make_parser  # noqa: E402
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-TRAINER = os.path.join(ROOT, 'a3c_ale.py')
+TRAINERS = {ATARI.name: os.path.join(ROOT, 'a3c_ale.py'), GYM.name: os.path.join(ROOT, 'a3c_gym.py')}
 SUMMARY_INTERVAL = 60.0
 POLL_INTERVAL = 2.0
 SET_BY_THE_SWEEP = ('--outdir', '--resume', '--seed', '--use-lstm')
@@ -43,9 +46,10 @@ START_MARK = '# sweep: started'
 
 def parse_args(argv=None):
     parser = ArgumentParser(description='Run A3C on many games and seeds at once with Ray; write the paper\'s '
-                                        'table. Options not listed here go to every a3c_ale.py run.')
+                                        'table. Options not listed here go to every run\'s trainer (a3c_ale.py, a3c_gym.py).')
     parser.add_argument('sweep_dir', help='directory of the sweep: one run directory per game, kind and seed')
-    parser.add_argument('--games', nargs='+', metavar='GAME', help='ALE game ids (breakout pong ...)')
+    parser.add_argument('--games', nargs='+', metavar='GAME',
+                        help='ALE game ids (breakout pong ...) and Gymnasium ids (CartPole-v1 ...)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0], help='seeds (default 0)')
     parser.add_argument('--kinds', nargs='+', choices=('ff', 'lstm'), default=['ff'],
                         help='A3C FF, A3C LSTM or both (default ff)')
@@ -67,9 +71,25 @@ def parse_args(argv=None):
                          + ('; use --kinds lstm' if option == '--use-lstm' else ''))
     if args.address and args.num_cpus:
         parser.error('--num-cpus is for the local Ray; a cluster has the CPUs its nodes have')
-    # Every run's own command line must be right before anything starts: a3c_ale.py's parser says.
-    make_parser(ATARI).parse_args([str(args.processes), args.games[0], *trainer_options])
+    # Every run's own command line must be right before anything starts: its trainer's parser says.
+    for game in args.games:
+        make_parser(environment_of(game)).parse_args([str(args.processes), game, *trainer_options])
     return args, trainer_options
+
+
+def environment_of(game):
+    """A Gymnasium id has a version (CartPole-v1, ALE/Breakout-v5); an ALE game id has none."""
+    return GYM if re.search(r'-v\d+$', game) else ATARI
+
+
+def check_game(game):
+    """UsageError unless game is an ALE game id (the table's) or a Gymnasium id."""
+    if environment_of(game) is GYM:
+        resolve_env_id(game)
+        return
+    resolve_rom(game)
+    if game not in game_ids():
+        raise UsageError(f'--games takes ALE game ids, as the table does, or Gymnasium ids; {game!r} is neither')
 
 
 def import_ray():
@@ -162,17 +182,18 @@ def train_one_run(python, trainer, run_dir, log_path, new_run_command):
 # --- the sweep --------------------------------------------------------------------------------------
 
 def plan(args, trainer_options):
-    """(name, run_dir, log_path, command of a new run) for every (game, kind, seed)."""
+    """(name, run_dir, log_path, trainer, command of a new run) for every (game, kind, seed)."""
     runs = []
     for game in args.games:
+        trainer = TRAINERS[environment_of(game).name]
         for kind in args.kinds:
             for seed in args.seeds:
-                name = run_name(game, kind, seed)
+                name = run_name(short_name(game), kind, seed)
                 command = [str(args.processes), game, '--seed', str(seed), *trainer_options]
                 if kind == 'lstm':
                     command.append('--use-lstm')
                 runs.append((name, os.path.join(args.sweep_dir, name),
-                             os.path.join(args.sweep_dir, 'logs', f'{name}.log'), command))
+                             os.path.join(args.sweep_dir, 'logs', f'{name}.log'), trainer, command))
     return runs
 
 
@@ -206,11 +227,11 @@ def run_sweep(args, trainer_options):
                          'give fewer --processes or a larger cluster')
     task = ray.remote(num_cpus=args.processes, max_retries=3, retry_exceptions=False)(train_one_run)
     pending, seen_starts = {}, {}
-    for name, run_dir, log_path, command in runs:
+    for name, run_dir, log_path, trainer, command in runs:
         if run_state(run_dir) == 'finished':
             say(f'{name}: finished before, skipped')
             continue
-        pending[task.remote(sys.executable, TRAINER, run_dir, log_path, command)] = (name, run_dir, log_path)
+        pending[task.remote(sys.executable, trainer, run_dir, log_path, command)] = (name, run_dir, log_path)
         seen_starts[name] = starts_in(log_path)
     say(f'{len(runs)} runs: {len(runs) - len(pending)} finished, {len(pending)} to train, each on {args.processes} '
         f'CPUs of the cluster\'s {cluster_cpus}')
@@ -220,7 +241,7 @@ def run_sweep(args, trainer_options):
     stop_requested = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: stop_requested.append(signum))
-    logs, progress = [log_path for _, _, log_path, _ in runs], {}
+    logs, progress = [log_path for _, _, log_path, _, _ in runs], {}
     last_summary = time.time()
     steps_made(logs, progress)
     try:
@@ -297,9 +318,7 @@ def main(argv=None):
             print(f'wrote {os.path.join(args.sweep_dir, "table.md")}, table.csv and curves.png')
             return 0
         for game in args.games:
-            resolve_rom(game)
-            if game not in game_ids():
-                raise UsageError(f'--games takes ALE game ids, as the table does; {game!r} is not one')
+            check_game(game)
         if os.path.exists(args.sweep_dir) and not os.path.isdir(args.sweep_dir):
             raise UsageError(f'SWEEP_DIR {args.sweep_dir!r} is a file; give a directory')
         args.sweep_dir = os.path.abspath(args.sweep_dir)  # the same for every task, wherever it runs

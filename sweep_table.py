@@ -27,7 +27,8 @@ from run_dir import parse_score_row  # noqa: E402
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PUBLISHED = os.path.join(ROOT, 'atari_published_scores.csv')
 ORIGINAL_CURVES = os.path.join(ROOT, '..', 'shared', 'reference', 'muupan_{game}_{kind}_scores.txt')
-RUN_NAME = re.compile(r'^(?P<game>[a-z0-9_]+)_(?P<kind>ff|lstm)_seed(?P<seed>\d+)$')
+# An ALE game id (breakout) or a Gymnasium id (CartPole-v1) as run directories name it.
+RUN_NAME = re.compile(r'^(?P<game>[A-Za-z0-9_.-]+)_(?P<kind>ff|lstm)_seed(?P<seed>\d+)$')
 # (column, heading) of the published scores shown beside ours
 PUBLISHED_COLUMNS = (('a3c_ff_1day', 'A3C FF 1 day*'), ('a3c_ff', 'A3C FF*'), ('a3c_lstm', 'A3C LSTM*'),
                      ('pfrl_a3c', 'PFRL A3C'), ('chainerrl_a3c', 'ChainerRL A3C'))

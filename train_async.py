@@ -87,15 +87,14 @@ def die_with_parent():
 class Worker:
     """One training process: its environment, its agent, and its share of the evaluations."""
 
-    def __init__(self, process_idx, args, shared, make_env, n_actions, outdir, start_time, start_step,
-                 evaluations_to_redo, n_input_channels=4, model_info=None):
+    def __init__(self, process_idx, args, shared, make_env, spec, outdir, start_time, start_step,
+                 evaluations_to_redo, model_info=None):
         self.process_idx = process_idx
         self.name = f'worker-{process_idx}'
         self.args = args
         self.shared = shared
         self.make_env = make_env
-        self.n_actions = n_actions
-        self.n_input_channels = n_input_channels
+        self.spec = spec
         self.model_info = model_info
         self.outdir = outdir
         self.start_time = start_time
@@ -143,7 +142,7 @@ class Worker:
         for global_t in self.evaluations_to_redo:
             self.evaluate(global_t)
         env = self.make_env(self.process_idx, self.env_seed, train=True)
-        model = make_model(self.n_actions, args.use_lstm, self.rng, self.n_input_channels)
+        model = make_model(self.spec, args.use_lstm, self.rng)
         optimizer = RMSpropAsync(weight_decay=args.weight_decay, weight_mask=weight_mask(model))
         sums = shared.sums.row(self.process_idx)
         agent = A3C(model, shared.params, shared.stats, optimizer, self.rng,
@@ -159,7 +158,8 @@ class Worker:
             # As the original counted: the step that sees a terminal state trains and resets
             # instead of acting, and counts as one global step.
             if env.is_terminal:
-                agent.stop_episode_and_train(env.reward)
+                # A truncated episode (a time limit, not the task's end) bootstraps from its last state.
+                agent.stop_episode_and_train(env.reward, env.state if getattr(env, 'is_truncated', False) else None)
                 add_episode(sums, episode_reward)
                 episode_reward = 0.0
                 env.reset()
@@ -172,8 +172,7 @@ class Worker:
         """The evaluation's environment and model (made once)."""
         if self.eval_env is None:
             self.eval_env = self.make_env(self.process_idx, self.eval_env_seed, train=False)
-            self.eval_model = make_model(self.n_actions, self.args.use_lstm, np.random.RandomState(0),
-                                         self.n_input_channels)
+            self.eval_model = make_model(self.spec, self.args.use_lstm, np.random.RandomState(0))
             self.eval_params = np.empty_like(self.shared.params)
             bind_parameters(self.eval_model, self.eval_params)
 
@@ -213,14 +212,12 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=None, n_input_channels=4,
-          model_info=None):
+def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, model_info=None):
     """Train with args.processes workers, from scratch, from initial_params, or on from a
-    checkpoint of this run; return the process exit status. make_env's observations have
-    n_input_channels channels (4: a grayscale stack, 3: one RGB frame). model_info: what every
-    model file written says of itself (model_info.run_info)."""
-    model = make_model(n_actions, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)),
-                       n_input_channels)
+    checkpoint of this run; return the process exit status. spec: the shape of the model that
+    make_env's environments need (a ModelSpec). model_info: what every model file written says of
+    itself (model_info.run_info)."""
+    model = make_model(spec, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)))
     shared = SharedTraining(model, args.processes)
     if checkpoint is not None and checkpoint.params.size != shared.params.size:
         raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '
@@ -234,9 +231,8 @@ def train(args, make_env, n_actions, outdir, checkpoint=None, initial_params=Non
                    if getattr(args, 'tensorboard', False) else None)
     stats = StatsWriter(outdir, shared.sums, start_step, run_start, tensorboard)
     workers = [mp_context.Process(target=run_worker, name=f'worker-{i}',
-                                  args=(os.getpid(), i, args, shared, make_env, n_actions, outdir, start_time,
-                                        start_step, evaluations_to_redo if i == 0 else [], n_input_channels,
-                                        model_info))
+                                  args=(os.getpid(), i, args, shared, make_env, spec, outdir, start_time,
+                                        start_step, evaluations_to_redo if i == 0 else [], model_info))
                for i in range(args.processes)]
 
     def save_checkpoint():

@@ -28,6 +28,10 @@ NOT_GIVEN = object()  # not a string, so argparse does not convert it
 # All 80 checkpoints of a default run would take about 440 MB (A3C FF, 5.5 MB each; 770 MB for A3C
 # LSTM); the newest few are enough to resume, and a damaged newest one still leaves older ones.
 DEFAULT_KEEP_CHECKPOINTS = 3
+# The entropy's weight: the original's for Atari; the paper's for a Gaussian policy (its supplementary
+# section on continuous control), whose entropy differs in scale from a softmax's.
+DEFAULT_BETA = 1e-2
+DEFAULT_BETA_CONTINUOUS = 1e-4
 
 
 def make_parser(kind, with_defaults=True):
@@ -46,8 +50,9 @@ def make_parser(kind, with_defaults=True):
     parser.add_argument(kind.display_flag, dest='use_sdl', action='store_true', default=default(False),
                         help="show worker 0's game (needs a display)")
     parser.add_argument('--t-max', type=positive_int, default=default(5), help='steps between updates (default 5)')
-    parser.add_argument('--beta', type=non_negative_float, default=default(1e-2),
-                        help='entropy weight (default 0.01)')
+    parser.add_argument('--beta', type=non_negative_float, default=default(None),
+                        help=f'entropy weight (default {DEFAULT_BETA}; {DEFAULT_BETA_CONTINUOUS} for continuous actions, '
+                             'the paper\'s)')
     parser.add_argument('--profile', action='store_true', default=default(False),
                         help='profile each worker with cProfile into OUTDIR/profile_<worker>.txt')
     parser.add_argument('--steps', type=positive_int, default=default(8 * 10 ** 7),
@@ -135,12 +140,13 @@ def main(script, kind, argv=None):
             setattr(args, path_name, kind.resolve(getattr(args, kind.argument)))
         env_path = getattr(args, path_name)
         options = kind.option_values(args)
-        n_actions, n_channels = kind.observation_spec(env_path, options)
+        spec = kind.model_spec(env_path, options)
+        if args.beta is None:
+            args.beta = DEFAULT_BETA_CONTINUOUS if spec.continuous else DEFAULT_BETA
         initial_params = None
         if args.load and checkpoint is None:
             check_readable_file(args.load, '--load')
-            initial_params = flatten_parameters(load_model(args.load, n_actions, use_lstm=args.use_lstm,
-                                                           n_input_channels=n_channels))
+            initial_params = flatten_parameters(load_model(args.load, spec, use_lstm=args.use_lstm))
         if checkpoint is None:
             run_name = f'{kind.short_name(env_path)}_{"lstm" if args.use_lstm else "ff"}'
             args.outdir = prepare_outdir(args.outdir, 'results', run_name)
@@ -155,7 +161,7 @@ def main(script, kind, argv=None):
         os.close(lock)
         print(f'{script}: error: {error}; nothing was trained', file=sys.stderr)
         return 1
-    print(f'training A3C {"LSTM" if args.use_lstm else "FF"} on {env_path} ({n_actions} actions) '
+    print(f'training A3C {"LSTM" if args.use_lstm else "FF"} on {env_path} ({spec.describe()}) '
           f'with {args.processes} processes, seed {args.seed}; writing to {args.outdir}', flush=True)
 
     def make_env(process_idx, seed, train):
@@ -163,7 +169,7 @@ def main(script, kind, argv=None):
                          **options)
 
     try:
-        return train(args, make_env, n_actions, args.outdir, checkpoint=checkpoint, initial_params=initial_params,
-                     n_input_channels=n_channels, model_info=run_info(kind, env_path, args, n_actions))
+        return train(args, make_env, spec, args.outdir, checkpoint=checkpoint, initial_params=initial_params,
+                     model_info=run_info(kind, env_path, args, spec.n_actions))
     finally:
         os.close(lock)

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 from a3c import A3C, a3c_loss, stack_kept  # noqa: E402
 from ale import ALE, resolve_rom  # noqa: E402
 from async_util import bind_parameters, n_parameters, parameters_in_order, weight_mask  # noqa: E402
+from model_spec import ModelSpec  # noqa: E402
 from models import make_model, phi  # noqa: E402
 from rmsprop_async import RMSpropAsync  # noqa: E402
 
@@ -45,10 +46,10 @@ def one_worker(use_lstm, t_max):
     chainer.config.type_check = False
     rng = np.random.RandomState(0)
     env = ALE(resolve_rom('breakout'), 0)
-    shared_model = make_model(env.number_of_actions, use_lstm, rng)
+    shared_model = make_model(ModelSpec(env.number_of_actions), use_lstm, rng)
     shared_params = np.empty(n_parameters(shared_model), np.float32)
     bind_parameters(shared_model, shared_params)
-    model = make_model(env.number_of_actions, use_lstm, rng)
+    model = make_model(ModelSpec(env.number_of_actions), use_lstm, rng)
     agent = A3C(model, shared_params, np.zeros_like(shared_params), RMSpropAsync(weight_mask=weight_mask(model)),
                 rng, t_max=t_max)
 

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 
 from async_util import n_parameters  # noqa: E402
 from linear import input_gradient, weight_gradient  # noqa: E402
+from model_spec import ModelSpec  # noqa: E402
 from models import make_model  # noqa: E402
 from step_breakdown import measure_parts, milliseconds  # noqa: E402
 
@@ -123,7 +124,7 @@ def main():
     args = parser.parse_args()
     rng = np.random.RandomState(0)
     t_max = args.t_max
-    n_params = n_parameters(make_model(N_ACTIONS, args.use_lstm, rng))
+    n_params = n_parameters(make_model(ModelSpec(N_ACTIONS), args.use_lstm, rng))
 
     def products_floor(products):
         shapes = products.values()

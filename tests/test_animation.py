@@ -4,6 +4,7 @@ from PIL import Image
 
 from animation import GifRecorder, frame_durations
 from conftest import run_script
+from model_spec import ModelSpec
 from models import make_model, save_model
 
 
@@ -53,7 +54,7 @@ def test_a_speedup_drops_frames_rather_than_go_under_20_ms(tmp_path):
 
 def test_demo_writes_the_first_episode_as_a_gif_and_never_overwrites(tmp_path):
     model = tmp_path / 'model.h5'
-    save_model(str(model), make_model(6, False, np.random.RandomState(0)))  # Pong's 6 actions
+    save_model(str(model), make_model(ModelSpec(6), False, np.random.RandomState(0)))  # Pong's 6 actions
     gif = tmp_path / 'pong.gif'
     result = run_script('demo_a3c_ale.py', 'pong', str(model), '--n-runs', '1', '--gif', str(gif))
     assert result.returncode == 0, result.stderr

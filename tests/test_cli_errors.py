@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import run_script
+from model_spec import ModelSpec
 from models import make_model, save_model
 
 
@@ -59,7 +60,7 @@ def test_an_outdir_that_cannot_be_written_is_refused(tmp_path):
 def model_files(tmp_path):
     """A model for each way a model file can be wrong."""
     ff = str(tmp_path / 'ff.h5')
-    save_model(ff, make_model(4, False, np.random.RandomState(0)))
+    save_model(ff, make_model(ModelSpec(4), False, np.random.RandomState(0)))
     truncated = tmp_path / 'truncated.h5'
     truncated.write_bytes(open(ff, 'rb').read()[:100_000])
     text = tmp_path / 'text.h5'

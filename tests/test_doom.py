@@ -18,6 +18,7 @@ vizdoom = pytest.importorskip('vizdoom', reason='vizdoom is not installed (make 
 from conftest import processes_in_group, run_script  # noqa: E402
 from doom_env import (DEFAULT_REWARD_SCALE, MAX_EPISODE_TICS, DoomEnv, resolve_scenario,  # noqa: E402
                       scenario_names)
+from model_spec import ModelSpec  # noqa: E402
 from models import make_model, save_model  # noqa: E402
 from errors import UsageError  # noqa: E402
 from test_cli_errors import assert_usage_error  # noqa: E402
@@ -226,7 +227,7 @@ def test_the_demo_plays_a_random_policy_and_sleeps_per_tic(tmp_path):
 
 def test_the_demo_refuses_a_model_trained_with_other_settings(tmp_path):
     model = str(tmp_path / 'stack.h5')
-    save_model(model, make_model(3, False, np.random.RandomState(0), n_input_channels=4))
+    save_model(model, make_model(ModelSpec(3, 4), False, np.random.RandomState(0)))
     assert_usage_error(run_script('demo_a3c_doom.py', model, '--n-runs', '1'),
                        'reads 4 input channels but these settings give 3')
     played = run_script('demo_a3c_doom.py', model, '--n-runs', '1', *GRAYSCALE_STACK_FLAGS)

@@ -76,9 +76,10 @@ def test_replaying_the_kept_layers_gives_the_computed_outputs_and_gradients():
 
 
 def test_replaying_what_lstm_acting_kept_gives_the_computed_outputs_and_gradients():
+    from model_spec import ModelSpec
     from models import make_model
     rng = np.random.RandomState(0)
-    model = make_model(4, True, rng)
+    model = make_model(ModelSpec(4), True, rng)
     x = rng.rand(5, 4, 84, 84).astype(np.float32)
     kept, recurrent_state = [[] for _ in x], None
     with chainer.no_backprop_mode():
@@ -102,9 +103,10 @@ def test_replaying_what_lstm_acting_kept_gives_the_computed_outputs_and_gradient
 
 @pytest.mark.parametrize('use_lstm', [False, True])
 def test_acting_without_a_graph_gives_the_graphs_outputs(use_lstm):
+    from model_spec import ModelSpec
     from models import make_model
     rng = np.random.RandomState(0)
-    model = make_model(6, use_lstm, rng)
+    model = make_model(ModelSpec(6), use_lstm, rng)
     x = rng.rand(3, 4, 84, 84).astype(np.float32)
     pout, values, recurrent = model(x, None)
     assert pout.logits.creator is not None  # a graph was built

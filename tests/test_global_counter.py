@@ -4,6 +4,7 @@ import multiprocessing as mp
 
 import numpy as np
 
+from model_spec import ModelSpec
 from train_async import train
 
 EPISODE_ACTIONS = 5
@@ -45,7 +46,8 @@ def test_the_step_that_sees_a_terminal_state_counts_as_one_global_step(tmp_path)
                               profile=False, progress_interval=5.0, checkpoint_frequency=10 ** 6,
                               keep_checkpoints=0)
     FixedLengthEpisodes.actions.value = FixedLengthEpisodes.resets.value = 0
-    status = train(args, lambda process_idx, seed, train: FixedLengthEpisodes(seed, train), 2, str(tmp_path))
+    status = train(args, lambda process_idx, seed, train: FixedLengthEpisodes(seed, train), ModelSpec(2),
+                   str(tmp_path))
     assert status == 0
     # Each episode takes 5 global steps that act and one that sees the terminal state and resets.
     episodes = steps // (EPISODE_ACTIONS + 1)

@@ -6,6 +6,7 @@ import pytest
 
 from a3c import A3C, a3c_loss, learning_rate, n_step_returns
 from async_util import bind_parameters, n_parameters, parameters_in_order, weight_mask
+from model_spec import ModelSpec
 from models import make_model, phi
 from rmsprop_async import RMSpropAsync
 
@@ -157,18 +158,18 @@ def original_style_gradient(model, states, actions, rewards, bootstrap_state, ga
 @pytest.mark.parametrize('terminal', [False, True])
 def test_agent_update_equals_the_original_formulation(use_lstm, terminal):
     rng = np.random.RandomState(1)
-    model = make_model(4, use_lstm, rng)
+    model = make_model(ModelSpec(4), use_lstm, rng)
     shared_params = np.empty(n_parameters(model), np.float32)
     bind_parameters(model, shared_params)
     shared_stats = rng.rand(shared_params.size).astype(np.float32)
     initial_params, initial_stats = shared_params.copy(), shared_stats.copy()
-    reference_model = make_model(4, use_lstm, rng)
+    reference_model = make_model(ModelSpec(4), use_lstm, rng)
     reference_params = np.empty_like(initial_params)
     bind_parameters(reference_model, reference_params)
     reference_params[:] = initial_params
 
     t_max, gamma, beta, lr = 5, 0.99, 0.01, 7e-4
-    local = make_model(4, use_lstm, rng)
+    local = make_model(ModelSpec(4), use_lstm, rng)
     agent = A3C(local, shared_params, shared_stats,
                 RMSpropAsync(weight_mask=weight_mask(local)),
                 np.random.RandomState(0), t_max=t_max, gamma=gamma, beta=beta, lr=lr)
@@ -190,3 +191,24 @@ def test_agent_update_equals_the_original_formulation(use_lstm, terminal):
     np.testing.assert_allclose(shared_stats, expected_stats, rtol=1e-4, atol=1e-9)
     np.testing.assert_allclose(shared_params, expected_params, rtol=1e-4, atol=1e-6)
     np.testing.assert_array_equal(agent.local_params, shared_params)  # copied back after the update
+
+
+@pytest.mark.parametrize('truncated', [False, True])
+def test_a_truncated_episode_bootstraps_from_its_last_state_and_a_terminated_one_from_zero(truncated):
+    rng = np.random.RandomState(3)
+    spec = ModelSpec(2, 3, vector_input=True)
+    model = make_model(spec, False, rng)
+    shared_params = np.empty(n_parameters(model), np.float32)
+    bind_parameters(model, shared_params)
+    sums = np.zeros(11)
+    agent = A3C(make_model(spec, False, rng), shared_params, np.zeros_like(shared_params),
+                RMSpropAsync(weight_mask=weight_mask(model)), np.random.RandomState(0), t_max=5, gamma=0.9, sums=sums)
+    states = rng.standard_normal((3, 3)).astype(np.float32)
+    with chainer.no_backprop_mode():
+        values = model(states)[1].array[:, 0].astype(np.float64)  # the parameters that act
+    agent.act_and_train(states[0], 0.0)
+    agent.act_and_train(states[1], 1.0)
+    agent.stop_episode_and_train(2.0, bootstrap_state=states[2] if truncated else None)
+    last = values[2] if truncated else 0.0
+    returns = [1.0 + 0.9 * (2.0 + 0.9 * last), 2.0 + 0.9 * last]
+    assert sums[4] == pytest.approx(sum(returns) - values[0] - values[1], rel=1e-5)  # the advantages' sum

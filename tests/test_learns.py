@@ -7,12 +7,13 @@ import numpy as np
 from corridor import Corridor
 from cue_memory import CueMemory
 from evaluation import eval_performance
+from model_spec import ModelSpec
 from models import make_model
 from train_async import train
 
 
 def test_untrained_policy_rarely_solves_the_corridor():
-    model = make_model(Corridor.number_of_actions, False, np.random.RandomState(0))
+    model = make_model(ModelSpec(Corridor.number_of_actions), False, np.random.RandomState(0))
     _, (mean, _, _) = eval_performance(Corridor(), model, 100, np.random.RandomState(0))
     assert mean < 0.3  # about 1/16: four rights in a row by chance
 
@@ -24,7 +25,7 @@ def test_a3c_learns_the_corridor_with_two_processes(tmp_path):
                               profile=False, progress_interval=5.0, checkpoint_frequency=1000,
                               keep_checkpoints=0)
     status = train(args, lambda process_idx, seed, train: Corridor(seed, train),
-                   Corridor.number_of_actions, str(tmp_path))
+                   ModelSpec(Corridor.number_of_actions), str(tmp_path))
     assert status == 0
     scores = np.loadtxt(tmp_path / 'scores.txt', skiprows=1, ndmin=2)
     assert list(scores[:, 0]) == [1000, 2000, 3000, 4000]
@@ -42,8 +43,8 @@ def train_on_cue_memory(tmp_path, use_lstm, steps):
                               eval_frequency=steps // 2, eval_n_runs=100, weight_decay=0.0, use_lstm=use_lstm,
                               profile=False, progress_interval=5.0, checkpoint_frequency=steps,
                               keep_checkpoints=0)
-    status = train(args, lambda process_idx, seed, train: CueMemory(seed, train), CueMemory.number_of_actions,
-                   str(tmp_path))
+    status = train(args, lambda process_idx, seed, train: CueMemory(seed, train),
+                   ModelSpec(CueMemory.number_of_actions), str(tmp_path))
     assert status == 0
     return np.loadtxt(tmp_path / 'scores.txt', skiprows=1, ndmin=2)[-1, 2]
 

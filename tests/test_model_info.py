@@ -10,6 +10,7 @@ import numpy as np
 from ale import ATARI, resolve_rom
 from conftest import run_script
 from model_info import file_md5, run_info, with_progress
+from model_spec import ModelSpec
 from models import A3CFF, make_model, read_model_info, save_model
 from test_cli_errors import assert_usage_error
 
@@ -17,7 +18,7 @@ from test_cli_errors import assert_usage_error
 def pong_model(path, steps=123_000, mean=-20.5):
     args = argparse.Namespace(use_lstm=False, rom='pong', seed=3, steps=8 * 10 ** 7)
     info = with_progress(run_info(ATARI, resolve_rom('pong'), args, 6), steps, mean)
-    save_model(str(path), make_model(6, False, np.random.RandomState(0)), info)
+    save_model(str(path), make_model(ModelSpec(6), False, np.random.RandomState(0)), info)
     return info
 
 
@@ -35,9 +36,9 @@ def test_a_written_model_carries_its_attributes_beside_the_original_layout(tmp_p
     assert info['ale_py_version']
     with h5py.File(path, 'r') as f:  # the original's groups, nothing else
         assert sorted(f.keys()) == ['0', '1', '2']
-    plain = A3CFF(6)  # code that knows only the original's layout reads it as before
+    plain = A3CFF(ModelSpec(6))  # code that knows only the original's layout reads it as before
     chainer.serializers.load_hdf5(str(path), plain)
-    np.testing.assert_array_equal(plain.pi[0].W.array, make_model(6, False, np.random.RandomState(0)).pi[0].W.array)
+    np.testing.assert_array_equal(plain.pi[0].W.array, make_model(ModelSpec(6), False, np.random.RandomState(0)).pi[0].W.array)
 
 
 def test_the_demo_says_what_the_model_is_and_refuses_another_games(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 
 from ale import resolve_rom
 from conftest import run_script
+from model_spec import ModelSpec
 from models import make_model, save_model
 
 BREAKOUT_ROM = resolve_rom('breakout')  # a ROM file: the original took its path
@@ -31,7 +32,7 @@ def test_a3c_ale_takes_the_originals_command_line(tmp_path):
 def fire_only_lstm_model(path):
     """An A3C LSTM model for Breakout (NOOP, FIRE, RIGHT, LEFT) whose most probable action is always
     FIRE: with --deterministic it serves every ball and never moves, so its games are short."""
-    model = make_model(4, True, np.random.RandomState(0))
+    model = make_model(ModelSpec(4), True, np.random.RandomState(0))
     model.pi[0].b.array[1] = 100.0
     save_model(str(path), model)
 
@@ -71,7 +72,7 @@ def test_demo_a3c_doom_takes_the_originals_forms(tmp_path):
     assert f'{missing} is not loaded' in random.stderr and not missing.exists()
 
     model = tmp_path / 'lstm.h5'  # basic's 3 buttons, one RGB frame: the original's Doom settings
-    save_model(str(model), make_model(3, True, np.random.RandomState(0), n_input_channels=3))
+    save_model(str(model), make_model(ModelSpec(3, 3), True, np.random.RandomState(0)))
     played = run_script('demo_a3c_doom.py', str(model), '--seed', '0', '--sleep', '0', '--scenario', 'basic',
                         '--n-runs', '2', '--use-lstm', '--deterministic')
     assert played.returncode == 0, played.stderr

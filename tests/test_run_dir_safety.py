@@ -15,6 +15,7 @@ import pytest
 from ale import resolve_rom
 from checkpoint import checkpoint_paths, latest_checkpoint, read_checkpoint
 from conftest import ROOT, processes_in_group, run_script
+from model_spec import ModelSpec
 from models import make_model, save_model
 from run_dir import rewind_scores
 from test_cli_errors import assert_usage_error
@@ -278,7 +279,7 @@ def things(tmp_path):
     a_file = tmp_path / 'a_file'
     a_file.write_text('text')
     model = tmp_path / 'model.h5'
-    save_model(str(model), make_model(4, False, np.random.RandomState(0)))
+    save_model(str(model), make_model(ModelSpec(4), False, np.random.RandomState(0)))
     return str(directory), str(a_file), str(model)
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 
 from async_util import mp_context, parameters_in_order, weight_mask
+from model_spec import ModelSpec
 from models import make_model
 from rmsprop_async import RMSpropAsync
 from train_async import SharedTraining
@@ -31,7 +32,7 @@ def reading_worker(shared, updated, results):
 
 
 def test_an_update_in_one_worker_is_seen_by_the_parent_and_another_worker():
-    model = make_model(4, False, np.random.RandomState(0))
+    model = make_model(ModelSpec(4), False, np.random.RandomState(0))
     shared = SharedTraining(model)
     before = shared.params.copy()
     updated, results = mp_context.Event(), mp_context.Queue()
@@ -61,7 +62,7 @@ def test_an_update_in_one_worker_is_seen_by_the_parent_and_another_worker():
 
 
 def test_parameters_and_statistics_are_one_shared_mapping_not_per_process_copies():
-    model = make_model(4, True, np.random.RandomState(0))
+    model = make_model(ModelSpec(4), True, np.random.RandomState(0))
     shared = SharedTraining(model)
     parent_params, parent_stats = mapping_of(shared.params.ctypes.data), mapping_of(shared.stats.ctypes.data)
     updated, results = mp_context.Event(), mp_context.Queue()

@@ -87,6 +87,8 @@ def test_bad_sweep_arguments_are_refused_on_one_line(tmp_path):
     sweep_dir = str(tmp_path / 'sweep')
     assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir), '--games is required')
     assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'breakot'), 'did you mean breakout')
+    assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'CartPol-v1'),
+                       "unknown Gymnasium environment 'CartPol-v1'")
     assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'pong', '--use-lstm'),
                        '--use-lstm is set by the sweep', '--kinds lstm')
     assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'pong', '--lr', '-1'),
@@ -118,6 +120,20 @@ def test_a_local_sweep_of_two_games_completes_and_writes_the_table(tmp_path):
         assert f'{name}: started on' in stdout and f'{name}: finished (started)' in stdout
     assert '| breakout | FF | 1 | 2,000 |' in (sweep_dir / 'table.md').read_text()
     assert processes_in_group(proc.pid) == []
+
+
+def test_one_sweep_runs_an_atari_game_and_a_gymnasium_environment_each_with_its_trainer(tmp_path):
+    needs_ray()
+    pytest.importorskip('gymnasium', reason='gymnasium is not installed (make setup-gym installs it)')
+    sweep_dir = tmp_path / 'sweep'
+    proc = start_sweep(str(sweep_dir), '--games', 'CartPole-v1', 'pong', '--num-cpus', '2', *TINY)
+    with killed_at_exit(proc):
+        stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stdout + stderr
+    for name, trainer in (('CartPole-v1_ff_seed0', 'a3c_gym.py'), ('pong_ff_seed0', 'a3c_ale.py')):
+        assert score_steps(sweep_dir / name) == [1000, 2000]
+        assert trainer in (sweep_dir / name / 'command.txt').read_text()
+    assert '| CartPole-v1 | FF | 1 | 2,000 |' in (sweep_dir / 'table.md').read_text()
 
 
 def test_a_stopped_sweep_run_again_resumes_the_unfinished_run_and_leaves_the_finished_one(tmp_path):

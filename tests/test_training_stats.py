@@ -11,6 +11,7 @@ from a3c import A3C, n_step_returns
 from async_util import bind_parameters, n_parameters, weight_mask
 from conftest import run_script
 from corridor import Corridor
+from model_spec import ModelSpec
 from models import make_model, phi
 from rmsprop_async import RMSpropAsync
 from test_learning_rule import original_style_gradient
@@ -21,16 +22,16 @@ from training_stats import COLUMNS, SUMS, stats_row
 
 def test_an_update_adds_its_figures_as_computed_by_hand():
     rng = np.random.RandomState(2)
-    model = make_model(4, False, rng)
+    model = make_model(ModelSpec(4), False, rng)
     shared_params = np.empty(n_parameters(model), np.float32)
     bind_parameters(model, shared_params)
     shared_stats = np.zeros_like(shared_params)
-    reference = make_model(4, False, rng)
+    reference = make_model(ModelSpec(4), False, rng)
     reference_params = np.empty_like(shared_params)
     bind_parameters(reference, reference_params)
     reference_params[:] = shared_params
     sums = np.zeros(len(SUMS))
-    agent = A3C(make_model(4, False, rng), shared_params, shared_stats,
+    agent = A3C(make_model(ModelSpec(4), False, rng), shared_params, shared_stats,
                 RMSpropAsync(weight_mask=weight_mask(model)), np.random.RandomState(0),
                 t_max=3, gamma=0.9, beta=0.01, sums=sums)
     states = rng.randint(0, 256, (4, 4, 84, 84)).astype(np.uint8)
@@ -77,7 +78,7 @@ def test_a_corridor_run_writes_its_statistics(tmp_path):
     args = argparse.Namespace(processes=1, seed=0, steps=3000, t_max=2, beta=0.01, lr=7e-3, eval_frequency=10 ** 6,
                               eval_n_runs=1, weight_decay=0.0, use_lstm=False, profile=False, progress_interval=5.0,
                               checkpoint_frequency=10 ** 6, keep_checkpoints=0, stats_frequency=1000)
-    assert train(args, lambda process_idx, seed, train: Corridor(seed, train), 2, str(tmp_path)) == 0
+    assert train(args, lambda process_idx, seed, train: Corridor(seed, train), ModelSpec(2), str(tmp_path)) == 0
     rows = read_stats(tmp_path / 'stats.csv')
     assert [row['steps'] // 1000 for row in rows] == [1, 2, 3]  # at (or just past) every 1,000 steps
     for previous_steps, row in zip([0] + [row['steps'] for row in rows], rows):

@@ -1,0 +1,217 @@
+"""A Gymnasium environment seen the way the A3C agent sees an Atari game (ale.py's interface).
+
+Observations: a vector (a 1-D Box: physical state, e.g. CartPole's or MuJoCo's)
+goes to the model as it is, through a fully connected torso; an image (a uint8
+Box of height x width x 1 or 3 channels) as Atari's screens do, in grayscale,
+resized to 84x84 and stacked with the three before it (frames.py), through the
+paper's convolutional torso. MiniGrid's observations (a dictionary) are taken
+through its own wrappers, RGBImgPartialObsWrapper and ImgObsWrapper: the
+agent's partial view as a 56x56 RGB image. Actions: one of
+n (Discrete: a softmax policy) or a vector of reals (a 1-D Box: a Gaussian
+policy), clipped to the Box's bounds before the environment sees them. Other
+spaces are refused in one line.
+
+An episode ends when the environment says terminated (the task's end: nothing
+follows, its value is 0) or truncated (a time limit: `is_truncated`, and the
+trainer bootstraps from the value of the last state). In training the rewards
+are multiplied by --reward-scale; in evaluation an episode's score is the
+environment's own return.
+
+gymnasium is an optional dependency (requirements-gym.txt): without it this
+module still imports (the scripts' --help works), and naming an environment
+raises a UsageError that says how to install it.
+"""
+import importlib
+
+import cv2
+import numpy as np
+
+from environment_kind import EnvironmentKind, EnvironmentOption, check_display
+from errors import UsageError, positive_float
+from frames import N_STACKED_FRAMES, SCREEN_SIZE, push_frame, write_screen
+from model_spec import ModelSpec
+
+try:
+    import gymnasium
+except ImportError:
+    gymnasium = None
+
+# ChainerRL's train_a3c_gym.py scales rewards so (--reward-scale-factor 1e-2): CartPole's returns of
+# up to 500 and MuJoCo's of thousands would otherwise make the value loss dwarf the policy's.
+DEFAULT_REWARD_SCALE = 0.01
+# Environments that register themselves with Gymnasium when their package is imported.
+PACKAGES_BY_PREFIX = {'MiniGrid-': 'minigrid', 'BabyAI-': 'minigrid'}
+TAKES = 'vectors (a 1-D Box) and images (a uint8 Box of height x width x 1 or 3)'
+
+
+def require_gymnasium():
+    if gymnasium is None:
+        raise UsageError('Gymnasium environments need the gymnasium package: '
+                         'run `make setup-gym` (or `.venv/bin/pip install -r requirements-gym.txt`)')
+
+
+def import_package_of(env_id):
+    """Import the package that registers env_id, if it is one we know (MiniGrid's)."""
+    for prefix, package in PACKAGES_BY_PREFIX.items():
+        if env_id.startswith(prefix):
+            try:
+                importlib.import_module(package)
+            except ImportError:
+                raise UsageError(f'{env_id} needs the {package} package: run `make setup-gym`') from None
+
+
+def resolve_env_id(env_id):
+    """Return env_id if Gymnasium knows it (UsageError, with Gymnasium's suggestion, if not)."""
+    require_gymnasium()
+    if env_id.startswith('ALE/'):
+        raise UsageError(f'{env_id} is an Atari game: train it with a3c_ale.py (the paper\'s preprocessing), '
+                         'e.g. `a3c_ale.py 8 breakout`')
+    import_package_of(env_id)
+    try:
+        gymnasium.spec(env_id)
+    except gymnasium.error.Error as error:
+        raise UsageError(f'unknown Gymnasium environment {env_id!r}: {error}') from None
+    return env_id
+
+
+def short_name(env_id):
+    """A name for run directories: the id, without a namespace's slash."""
+    return env_id.replace('/', '_')
+
+
+def space_error(env_id, what, space, takes):
+    return UsageError(f'{env_id} has {what} {space}, which a3c_gym.py does not take; it takes {takes}')
+
+
+def is_vector_space(space):
+    return isinstance(space, gymnasium.spaces.Box) and len(space.shape) == 1
+
+
+def is_image_space(space):
+    return (isinstance(space, gymnasium.spaces.Box) and space.dtype == np.uint8 and len(space.shape) == 3
+            and space.shape[2] in (1, 3))
+
+
+def with_package_wrappers(env_id, env):
+    """MiniGrid's dictionary observations as images, through its own wrappers."""
+    if PACKAGES_BY_PREFIX.get(env_id.split('-')[0] + '-') == 'minigrid':
+        from minigrid.wrappers import ImgObsWrapper, RGBImgPartialObsWrapper
+        return ImgObsWrapper(RGBImgPartialObsWrapper(env))
+    return env
+
+
+class GymEnv:
+    """A Gymnasium environment with ale.ALE's interface: reset(), receive_action(), state, reward,
+    is_terminal, is_truncated, model_spec, number_of_actions, random_action(), rgb_screen(),
+    record_screens(), frames_per_step, steps_per_second."""
+    frames_per_step = 1
+
+    def __init__(self, env_id, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE):
+        require_gymnasium()
+        import_package_of(env_id)
+        if use_sdl:
+            check_display('--render')
+        self.train = train
+        self.reward_scale = reward_scale
+        render_mode = 'human' if use_sdl else None if train else 'rgb_array'  # rgb_array: the demo's GIFs
+        try:
+            self.env = with_package_wrappers(env_id, gymnasium.make(env_id, render_mode=render_mode))
+        except gymnasium.error.Error as error:
+            raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
+        observations, actions = self.env.observation_space, self.env.action_space
+        self.images = is_image_space(observations)
+        if not (self.images or is_vector_space(observations)):
+            raise space_error(env_id, 'observations', observations, TAKES)
+        if self.images:
+            self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
+        self.continuous = is_vector_space(actions)
+        if not (self.continuous or isinstance(actions, gymnasium.spaces.Discrete)):
+            raise space_error(env_id, 'actions', actions, 'Discrete or a 1-D Box')
+        if self.continuous:
+            self.low, self.high = actions.low.astype(np.float32), actions.high.astype(np.float32)
+        self.steps_per_second = self.env.metadata.get('render_fps') or 30
+        self.record_screen_dir = None
+        self._n_recorded = 0
+        self._seed = int(seed) % 2 ** 32  # the first reset's; later resets go on from its generator
+        self.reset()
+
+    @property
+    def model_spec(self):
+        space = self.env.action_space
+        n_actions = space.shape[0] if self.continuous else int(space.n)
+        return ModelSpec(n_actions, self.state.shape[0], vector_input=not self.images, continuous=self.continuous)
+
+    @property
+    def number_of_actions(self):
+        return self.model_spec.n_actions
+
+    def random_action(self, rng):
+        """A uniformly random action (the demo's --random): a Box's drawn within its bounds."""
+        if self.continuous:
+            return rng.uniform(np.maximum(self.low, -1e6), np.minimum(self.high, 1e6)).astype(np.float32)
+        return rng.randint(self.number_of_actions)
+
+    def reset(self):
+        observation, _ = self.env.reset(seed=self._seed)
+        self._seed = None
+        if self.images:
+            self.state[:] = 0
+        self._observe(observation)
+        self.reward = 0.0
+        self.is_terminal = False
+        self.is_truncated = False
+
+    def receive_action(self, action):
+        """Take action (an index, or a vector clipped to the Box's bounds); return the reward."""
+        if self.continuous:
+            action = np.clip(action, self.low, self.high)
+        else:
+            action = int(action) + int(self.env.action_space.start)
+        observation, reward, terminated, truncated, _ = self.env.step(action)
+        self._observe(observation)
+        self.is_terminal = terminated or truncated
+        self.is_truncated = truncated and not terminated
+        self.reward = float(reward) * self.reward_scale if self.train else float(reward)
+        return self.reward
+
+    def rgb_screen(self):
+        """The environment's rendering, (height, width, 3) uint8 (the demo's environments render so)."""
+        return self.env.render()
+
+    def record_screens(self, directory):
+        """From the next reset() on, write every rendered frame into directory (an existing one) as
+        000000.png, 000001.png, ..."""
+        self.record_screen_dir = directory
+        self._n_recorded = 0
+
+    def close(self):
+        self.env.close()
+
+    def _observe(self, observation):
+        if self.images:
+            push_frame(self.state, observation[:, :, 0] if observation.shape[2] == 1 else
+                       cv2.cvtColor(observation, cv2.COLOR_RGB2GRAY))
+        else:
+            self.state = np.asarray(observation, np.float32)
+        if self.record_screen_dir:
+            write_screen(self.record_screen_dir, self._n_recorded, self.rgb_screen())
+            self._n_recorded += 1
+
+
+def game_info(env_id):
+    """What a model file says of the environment it was trained on."""
+    return {'gym_env': env_id, 'gymnasium_version': gymnasium.__version__}
+
+
+GYM = EnvironmentKind(
+    name='Gymnasium', argument='env_id',
+    argument_help='Gymnasium environment id (CartPole-v1, InvertedPendulum-v5, MiniGrid-MemoryS7-v0, ...)',
+    resolve=resolve_env_id, short_name=short_name,
+    open=GymEnv, game_info=game_info,
+    display_flag='--render',
+    default_eval_frequency=10 ** 4,
+    options=(
+        EnvironmentOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE, in_demo=False,
+                          help=f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}, '
+                               'ChainerRL\'s); evaluation scores are the environment\'s own'),
+    ))
