@@ -37,7 +37,9 @@ def test_model_plays_one_episode_with_its_readme_demo_command(name):
     if script == 'demo_a3c_doom.py':
         pytest.importorskip('vizdoom', reason='vizdoom is not installed (make setup-doom installs it)')
     if script == 'demo_a3c_gym.py':
-        pytest.importorskip('gymnasium', reason='gymnasium is not installed (make setup-gym installs it)')
+        # requirements-gym.txt's set (ViZDoom's brings gymnasium alone, without MuJoCo or MiniGrid)
+        for module in ('gymnasium', 'mujoco', 'minigrid'):
+            pytest.importorskip(module, reason=f'{module} is not installed (make setup-gym installs it)')
     model = next(arg for arg in args if arg.endswith('.h5'))
     assert os.path.isfile(os.path.join(ROOT, model)), model
     if '--n-runs' in args:
