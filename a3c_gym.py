@@ -1,4 +1,4 @@
-"""Train A3C FF or A3C LSTM on a Gymnasium environment: vector observations, discrete or continuous
+"""Train A3C FF or A3C LSTM on a Gymnasium environment: vector or image observations, discrete or continuous
 actions (gym_env.py).
 
 usage: python a3c_gym.py PROCESSES ENV_ID [options]      (python a3c_gym.py --help)
