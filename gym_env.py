@@ -111,6 +111,17 @@ def with_package_wrappers(env_id, env, minigrid_obs):
     return env
 
 
+def follow_with_the_tracking_camera(env):
+    """MuJoCo's runners leave the default camera's view within seconds: where the model has a camera
+    named 'track' (Gymnasium's HalfCheetah, Hopper, Walker2d, Ant, Humanoid, Swimmer), render through it."""
+    renderer = getattr(env.unwrapped, 'mujoco_renderer', None)
+    if renderer is not None:
+        import mujoco
+        camera = mujoco.mj_name2id(env.unwrapped.model, mujoco.mjtObj.mjOBJ_CAMERA, 'track')
+        if camera >= 0:
+            renderer.camera_id = camera
+
+
 class GymEnv:
     """A Gymnasium environment with ale.ALE's interface: reset(), receive_action(), state, reward,
     is_terminal, is_truncated, model_spec, number_of_actions, random_action(), rgb_screen(),
@@ -130,6 +141,8 @@ class GymEnv:
             self.env = with_package_wrappers(env_id, gymnasium.make(env_id, render_mode=render_mode), minigrid_obs)
         except gymnasium.error.Error as error:
             raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
+        if render_mode == 'rgb_array':
+            follow_with_the_tracking_camera(self.env)
         observations, actions = self.env.observation_space, self.env.action_space
         self.images = is_image_space(observations)
         if not (self.images or is_vector_space(observations)):

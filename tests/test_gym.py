@@ -92,6 +92,14 @@ def test_minigrid_symbols_are_its_grid_codes_as_one_vector_and_other_environment
     assert not outdir.exists()
 
 
+def test_a_mujoco_runner_is_rendered_through_its_tracking_camera():
+    mujoco = pytest.importorskip('mujoco', reason='mujoco is not installed (make setup-gym installs it)')
+    cheetah = GymEnv('HalfCheetah-v5', seed=0, train=False).env.unwrapped  # train=False: rendered for GIFs
+    assert cheetah.mujoco_renderer.camera_id == mujoco.mj_name2id(cheetah.model, mujoco.mjtObj.mjOBJ_CAMERA, 'track') >= 0
+    pendulum = GymEnv('InvertedPendulum-v5', seed=0, train=False).env.unwrapped  # no 'track' camera: its default
+    assert pendulum.mujoco_renderer.camera_id is None or pendulum.mujoco_renderer.camera_id < 0
+
+
 @pytest.mark.parametrize('env_id, fragments', [
     ('FrozenLake-v1', ['FrozenLake-v1 has observations Discrete(16)', 'it takes vectors (a 1-D Box) and images']),
     ('AsyncRlTest/TupleObservations-v0', ['has observations Tuple(Discrete(2), Discrete(3))']),
