@@ -33,10 +33,11 @@ import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Pyt
 import chainer
 import numpy as np
 
-from async_util import bind_parameters, gradients_in_order, n_parameters, parameters_in_order
+from async_util import bind_parameters, gradients_in_order, n_parameters, parameters_in_order, views_in
 from errors import NonFiniteError
 from gaussian_policy import GaussianA3CLoss, GaussianPolicyOutput
 from models import phi
+from obs_normalizer import observe
 from segment_loss import SegmentLoss
 from training_stats import add_update
 
@@ -124,6 +125,11 @@ class A3C:
         bind_parameters(model, self.local_params)
         self.local_params[:] = shared_params
         self.ordered_params = parameters_in_order(model)  # the flat layout's order
+        # --normalize-obs: the shared observation statistics, to which acting adds each state
+        self.shared_statistics = None
+        if model.normalizer is not None:
+            normalizer = model.normalizer
+            self.shared_statistics = views_in(shared_params, model, (normalizer.count, normalizer.mean, normalizer.var))
         self.inputs = None  # the segment's states as the model reads them
         self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
         self.actions = np.zeros((t_max,) + model.pi.action_shape, model.pi.action_dtype)
@@ -146,6 +152,8 @@ class A3C:
         if self.inputs is None:
             self.inputs = np.empty((self.t_max,) + state.shape, np.float32)
         x = phi(state[None], out=self.inputs[self.n_steps:self.n_steps + 1])  # kept for the update
+        if self.shared_statistics is not None:
+            observe(*self.shared_statistics, x[0])
         with chainer.no_backprop_mode():
             pout, _, self.recurrent_state = self.model(x, self.recurrent_state, keep=kept)
         action = pout.sample(self.rng)

@@ -39,6 +39,15 @@ def bind_parameters(model, flat):
     assert offset == flat.size, 'the flat buffer does not match the model'
 
 
+def views_in(flat, model, params):
+    """Views of flat (in model's flat layout) where each of params lies."""
+    views, offset = {}, 0
+    for param in parameters_in_order(model):
+        views[id(param)] = flat[offset:offset + param.size].reshape(param.shape)
+        offset += param.size
+    return [views[id(param)] for param in params]
+
+
 def flatten_parameters(model):
     """The model's parameters as one flat float32 vector, in the flat layout."""
     return np.concatenate([param.array.ravel() for param in parameters_in_order(model)]).astype(np.float32)

@@ -6,7 +6,9 @@ Box of height x width x 1 or 3 channels) as Atari's screens do, in grayscale,
 resized to 84x84 and stacked with the three before it (frames.py), through the
 paper's convolutional torso. MiniGrid's observations (a dictionary) are taken
 through its own wrappers, RGBImgPartialObsWrapper and ImgObsWrapper: the
-agent's partial view as a 56x56 RGB image. Actions: one of
+agent's partial view as a 56x56 RGB image, or with --minigrid-obs symbols
+(ImgObsWrapper alone) its 7x7 grid of (object, colour, state) codes, flattened
+into a vector. Actions: one of
 n (Discrete: a softmax policy) or a vector of reals (a 1-D Box: a Gaussian
 policy), clipped to the Box's bounds before the environment sees them. Other
 spaces are refused in one line.
@@ -92,12 +94,32 @@ def is_image_space(space):
             and space.shape[2] in (1, 3))
 
 
-def with_package_wrappers(env_id, env):
-    """MiniGrid's dictionary observations as images, through its own wrappers."""
-    if PACKAGES_BY_PREFIX.get(env_id.split('-')[0] + '-') == 'minigrid':
+def is_minigrid(env_id):
+    return PACKAGES_BY_PREFIX.get(env_id.split('-')[0] + '-') == 'minigrid'
+
+
+def with_package_wrappers(env_id, env, minigrid_obs):
+    """MiniGrid's dictionary observations through its own wrappers: the agent's view as an RGB
+    image (pixels), or its grid of (object, colour, state) codes as a vector (symbols)."""
+    if is_minigrid(env_id):
         from minigrid.wrappers import ImgObsWrapper, RGBImgPartialObsWrapper
+        if minigrid_obs == 'symbols':
+            return gymnasium.wrappers.FlattenObservation(ImgObsWrapper(env))
         return ImgObsWrapper(RGBImgPartialObsWrapper(env))
+    if minigrid_obs != 'pixels':
+        raise UsageError(f'--minigrid-obs is for MiniGrid environments, not {env_id}; drop it')
     return env
+
+
+def follow_with_the_tracking_camera(env):
+    """MuJoCo's runners leave the default camera's view within seconds: where the model has a camera
+    named 'track' (Gymnasium's HalfCheetah, Hopper, Walker2d, Ant, Humanoid, Swimmer), render through it."""
+    renderer = getattr(env.unwrapped, 'mujoco_renderer', None)
+    if renderer is not None:
+        import mujoco
+        camera = mujoco.mj_name2id(env.unwrapped.model, mujoco.mjtObj.mjOBJ_CAMERA, 'track')
+        if camera >= 0:
+            renderer.camera_id = camera
 
 
 class GymEnv:
@@ -106,7 +128,8 @@ class GymEnv:
     record_screens(), frames_per_step, steps_per_second."""
     frames_per_step = 1
 
-    def __init__(self, env_id, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE):
+    def __init__(self, env_id, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE,
+                 minigrid_obs='pixels', normalize_obs='off'):
         require_gymnasium()
         import_package_of(env_id)
         if use_sdl:
@@ -115,15 +138,20 @@ class GymEnv:
         self.reward_scale = reward_scale
         render_mode = 'human' if use_sdl else None if train else 'rgb_array'  # rgb_array: the demo's GIFs
         try:
-            self.env = with_package_wrappers(env_id, gymnasium.make(env_id, render_mode=render_mode))
+            self.env = with_package_wrappers(env_id, gymnasium.make(env_id, render_mode=render_mode), minigrid_obs)
         except gymnasium.error.Error as error:
             raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
+        if render_mode == 'rgb_array':
+            follow_with_the_tracking_camera(self.env)
         observations, actions = self.env.observation_space, self.env.action_space
         self.images = is_image_space(observations)
         if not (self.images or is_vector_space(observations)):
             raise space_error(env_id, 'observations', observations, TAKES)
         if self.images:
             self.state = np.zeros((N_STACKED_FRAMES, SCREEN_SIZE, SCREEN_SIZE), np.uint8)
+        self.normalize_obs = normalize_obs == 'on'
+        if self.normalize_obs and self.images:
+            raise UsageError(f'--normalize-obs is for vector observations, but {env_id} gives images; drop it')
         self.continuous = is_vector_space(actions)
         if not (self.continuous or isinstance(actions, gymnasium.spaces.Discrete)):
             raise space_error(env_id, 'actions', actions, 'Discrete or a 1-D Box')
@@ -139,7 +167,8 @@ class GymEnv:
     def model_spec(self):
         space = self.env.action_space
         n_actions = space.shape[0] if self.continuous else int(space.n)
-        return ModelSpec(n_actions, self.state.shape[0], vector_input=not self.images, continuous=self.continuous)
+        return ModelSpec(n_actions, self.state.shape[0], vector_input=not self.images, continuous=self.continuous,
+                         normalize_observations=self.normalize_obs)
 
     @property
     def number_of_actions(self):
@@ -214,4 +243,12 @@ GYM = EnvironmentKind(
         EnvironmentOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE, in_demo=False,
                           help=f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}, '
                                'ChainerRL\'s); evaluation scores are the environment\'s own'),
+        EnvironmentOption('--normalize-obs', str, 'off', choices=('on', 'off'), in_demo=False, resumed_default='off',
+                          help='on: the model reads vector observations through their running mean and standard '
+                               'deviation, kept with the model (obs_normalizer.py; Stable-Baselines3\'s VecNormalize '
+                               'does the same); not the paper\'s, so off by default'),
+        EnvironmentOption('--minigrid-obs', str, 'pixels', choices=('pixels', 'symbols'), resumed_default='pixels',
+                          help='what a MiniGrid agent sees of its 7x7 view: pixels (an RGB image, through the '
+                               'convolutional torso; the default) or symbols (its object, colour and state codes, '
+                               '147 numbers through the fully connected torso; about 10 times as fast)'),
     ))

@@ -10,6 +10,7 @@ class ModelSpec:
     n_input_channels: int = 4     # an image's channels (the convolutional torso), or a vector's length
     vector_input: bool = False    # vectors through a fully connected torso instead of images
     continuous: bool = False      # a Gaussian policy over a Box of n_actions dimensions
+    normalize_observations: bool = False  # vectors through running statistics first (obs_normalizer.py)
 
     @property
     def lstm_size(self):
@@ -21,4 +22,5 @@ class ModelSpec:
         inputs = (f'vectors of {self.n_input_channels}' if self.vector_input
                   else f'{self.n_input_channels}-channel images')
         actions = f'{self.n_actions}-dimensional continuous actions' if self.continuous else f'{self.n_actions} actions'
-        return f'{inputs}, {actions}'
+        normalized = ', normalised' if self.normalize_observations else ''
+        return f'{inputs}{normalized}, {actions}'

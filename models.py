@@ -4,7 +4,12 @@ Files are Chainer HDF5 with the original's layout, so the original's published
 models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
 1=policy (1/0), 2=value (2/0); LSTM is 0=torso, 1=LSTM (1/upward, 1/lateral),
 2=policy, 3=value. A model of vectors has one fully connected layer as its torso (0/0).
+An A3C FF model for continuous actions has the value's own torso as 3: the paper's policy and value
+share no parameters there. A model with --normalize-obs ends with its observation statistics
+(count, mean, var: obs_normalizer.py).
 """
+
+import dataclasses
 
 import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Python removed)
 import chainer
@@ -21,6 +26,7 @@ from init_like_torch import init_like_torch
 from linear import linear
 from lstm_sequence import lstm_sequence
 from model_spec import ModelSpec
+from obs_normalizer import ObservationNormalizer
 from gaussian_policy import FCGaussianPolicy
 from policy import FCSoftmaxPolicy
 from v_function import FCVFunction
@@ -45,6 +51,18 @@ def make_policy(spec, n_input_channels):
     return (FCGaussianPolicy if spec.continuous else FCSoftmaxPolicy)(n_input_channels, spec.n_actions)
 
 
+def add_normalizer(model, spec):
+    """The observation statistics as the model's last link, if spec asks for them."""
+    model.normalizer = None
+    if spec.normalize_observations:
+        model.normalizer = ObservationNormalizer(spec.n_input_channels)
+        model.append(model.normalizer)
+
+
+def normalized(model, x):
+    return x if model.normalizer is None else model.normalizer(x)
+
+
 class A3CFF(chainer.ChainList):
     use_lstm = False
 
@@ -53,11 +71,20 @@ class A3CFF(chainer.ChainList):
         self.pi = make_policy(spec, self.head.n_output_channels)
         self.v = FCVFunction(self.head.n_output_channels)
         super().__init__(self.head, self.pi, self.v)
+        # For continuous control the paper's policy and value networks "do not share any parameters"
+        # (supplementary section 9): the value gets a torso of its own.
+        self.v_head = None
+        if spec.continuous:
+            self.v_head = make_torso(spec)
+            self.append(self.v_head)
+        add_normalizer(self, spec)
 
     def forward(self, x, recurrent_state=None, keep=None, replay=None):
-        """pi(.|s), V(s) for a batch of states; no recurrent state. keep, replay: see NIPSDQNHead."""
+        """pi(.|s), V(s) for a batch of states; no recurrent state. keep, replay: see NIPSDQNHead
+        (for the policy's torso; the value's own torso, a small layer, is computed again)."""
+        x = normalized(self, x)
         h = self.head(x, keep, replay)
-        return self.pi(h), self.v(h), None
+        return self.pi(h), self.v(h if self.v_head is None else self.v_head(x)), None
 
 
 class A3CLSTM(chainer.ChainList):
@@ -69,6 +96,7 @@ class A3CLSTM(chainer.ChainList):
         self.pi = make_policy(spec, spec.lstm_size)
         self.v = FCVFunction(spec.lstm_size)
         super().__init__(self.head, self.lstm, self.pi, self.v)
+        add_normalizer(self, spec)
 
     def forward(self, x, recurrent_state=None, keep=None, replay=None):
         """pi, V for a sequence of consecutive states of one episode (batch axis = time).
@@ -79,6 +107,7 @@ class A3CLSTM(chainer.ChainList):
         the recurrence runs as one node (lstm_sequence.py). keep, replay: as for the torso, for
         the torso, the input weights and the recurrence.
         """
+        x = normalized(self, x)
         n = len(self.head)
         replay = replay or (None,) * (n + 2)  # the torso's layers, the input weights, the recurrence
         # the input's share of the gates, for every step at once
@@ -126,8 +155,11 @@ def inspect_model_file(path):
             use_lstm = 'upward' in f.get('1', {})
             policy = f['2' if use_lstm else '1']
             torso_weight = f['0/0/W']
+            normalizes = any(isinstance(group, h5py.Group) and {'count', 'mean', 'var'} <= set(group)
+                             for group in f.values())
             return use_lstm, ModelSpec(int(policy['0/W'].shape[0]), int(torso_weight.shape[1]),
-                                       vector_input=torso_weight.ndim == 2, continuous='1' in policy)
+                                       vector_input=torso_weight.ndim == 2, continuous='1' in policy,
+                                       normalize_observations=normalizes)
     except (OSError, KeyError) as error:
         raise UsageError(f'{path!r} is not an A3C model file ({error}); '
                          'give a .h5 written by a3c_ale.py') from None
@@ -155,6 +187,8 @@ def load_model(path, spec, use_lstm=None):
         raise UsageError(f'{path!r} holds an {kind} model that reads {file_spec.n_input_channels} input channels '
                          f'but these settings give {spec.n_input_channels}; give the environment options it was '
                          'trained with (its run\'s args.txt)')
+    # Whether observations go through statistics is the model's own (training's --normalize-obs).
+    spec = dataclasses.replace(spec, normalize_observations=file_spec.normalize_observations)
     model = A3CLSTM(spec) if file_uses_lstm else A3CFF(spec)
     try:
         chainer.serializers.load_hdf5(path, model)

@@ -73,6 +73,33 @@ def test_minigrid_is_seen_through_its_image_wrappers_as_a_stack_of_84x84_graysca
     assert not env.state[:3].any() and env.state[3].any()  # zeros before an episode's first frame
 
 
+def test_minigrid_symbols_are_its_grid_codes_as_one_vector_and_other_environments_refuse_the_option(tmp_path):
+    pytest.importorskip('minigrid', reason='minigrid is not installed (make setup-gym installs it)')
+    from minigrid.wrappers import ImgObsWrapper
+    env = GymEnv('MiniGrid-MemoryS7-v0', seed=3, train=False, minigrid_obs='symbols')
+    assert env.model_spec == ModelSpec(7, 7 * 7 * 3, vector_input=True)  # the fully connected torso
+    reference = ImgObsWrapper(gymnasium.make('MiniGrid-MemoryS7-v0'))
+    grid = reference.reset(seed=3)[0]
+    np.testing.assert_array_equal(env.state, grid.reshape(-1))
+    env.receive_action(1)  # turn right: the view changes
+    np.testing.assert_array_equal(env.state, reference.step(1)[0].reshape(-1))
+    assert env.state.dtype == np.float32 and not np.array_equal(env.state, grid.reshape(-1))
+    with pytest.raises(UsageError, match='--minigrid-obs is for MiniGrid environments, not CartPole-v1; drop it'):
+        GymEnv('CartPole-v1', seed=0, minigrid_obs='symbols')
+    outdir = tmp_path / 'run'
+    assert_usage_error(run_script('a3c_gym.py', '1', 'MiniGrid-MemoryS7-v0', '--minigrid-obs', 'words',
+                                  '--outdir', str(outdir)), "invalid choice: 'words'")
+    assert not outdir.exists()
+
+
+def test_a_mujoco_runner_is_rendered_through_its_tracking_camera():
+    mujoco = pytest.importorskip('mujoco', reason='mujoco is not installed (make setup-gym installs it)')
+    cheetah = GymEnv('HalfCheetah-v5', seed=0, train=False).env.unwrapped  # train=False: rendered for GIFs
+    assert cheetah.mujoco_renderer.camera_id == mujoco.mj_name2id(cheetah.model, mujoco.mjtObj.mjOBJ_CAMERA, 'track') >= 0
+    pendulum = GymEnv('InvertedPendulum-v5', seed=0, train=False).env.unwrapped  # no 'track' camera: its default
+    assert pendulum.mujoco_renderer.camera_id is None or pendulum.mujoco_renderer.camera_id < 0
+
+
 @pytest.mark.parametrize('env_id, fragments', [
     ('FrozenLake-v1', ['FrozenLake-v1 has observations Discrete(16)', 'it takes vectors (a 1-D Box) and images']),
     ('AsyncRlTest/TupleObservations-v0', ['has observations Tuple(Discrete(2), Discrete(3))']),
