@@ -28,23 +28,25 @@ def shared_array(size):
     return np.frombuffer(mp_context.RawArray(ctypes.c_float, int(size)), np.float32)
 
 
-def bind_parameters(model, flat):
-    """Make every parameter of model a view of flat, keeping the current values."""
+def views_by_parameter(model, flat):
+    """(parameter, the view of flat where it lies) for each of model's parameters, in the flat layout."""
     offset = 0
     for param in parameters_in_order(model):
-        view = flat[offset:offset + param.size].reshape(param.shape)
-        view[...] = param.array
-        param.array = view
+        yield param, flat[offset:offset + param.size].reshape(param.shape)
         offset += param.size
     assert offset == flat.size, 'the flat buffer does not match the model'
 
 
+def bind_parameters(model, flat):
+    """Make every parameter of model a view of flat, keeping the current values."""
+    for param, view in views_by_parameter(model, flat):
+        view[...] = param.array
+        param.array = view
+
+
 def views_in(flat, model, params):
     """Views of flat (in model's flat layout) where each of params lies."""
-    views, offset = {}, 0
-    for param in parameters_in_order(model):
-        views[id(param)] = flat[offset:offset + param.size].reshape(param.shape)
-        offset += param.size
+    views = {id(param): view for param, view in views_by_parameter(model, flat)}
     return [views[id(param)] for param in params]
 
 
