@@ -8,7 +8,9 @@ paper's convolutional torso. MiniGrid's observations (a dictionary) are taken
 through its own wrappers, RGBImgPartialObsWrapper and ImgObsWrapper: the
 agent's partial view as a 56x56 RGB image, or with --minigrid-obs symbols
 (ImgObsWrapper alone) its 7x7 grid of (object, colour, state) codes, flattened
-into a vector. Actions: one of
+into a vector, or with --minigrid-obs one-hot (OneHotPartialObsWrapper first)
+those codes as one bit each, so that a key and a ball differ by two bits rather
+than by 5 against 6 in one number. Actions: one of
 n (Discrete: a softmax policy) or a vector of reals (a 1-D Box: a Gaussian
 policy), clipped to the Box's bounds before the environment sees them. Other
 spaces are refused in one line.
@@ -100,11 +102,14 @@ def is_minigrid(env_id):
 
 def with_package_wrappers(env_id, env, minigrid_obs):
     """MiniGrid's dictionary observations through its own wrappers: the agent's view as an RGB
-    image (pixels), or its grid of (object, colour, state) codes as a vector (symbols)."""
+    image (pixels), or its grid of (object, colour, state) codes as a vector (symbols), or those
+    codes one-hot (one-hot)."""
     if is_minigrid(env_id):
-        from minigrid.wrappers import ImgObsWrapper, RGBImgPartialObsWrapper
+        from minigrid.wrappers import ImgObsWrapper, OneHotPartialObsWrapper, RGBImgPartialObsWrapper
         if minigrid_obs == 'symbols':
             return gymnasium.wrappers.FlattenObservation(ImgObsWrapper(env))
+        if minigrid_obs == 'one-hot':
+            return gymnasium.wrappers.FlattenObservation(ImgObsWrapper(OneHotPartialObsWrapper(env)))
         return ImgObsWrapper(RGBImgPartialObsWrapper(env))
     if minigrid_obs != 'pixels':
         raise UsageError(f'--minigrid-obs is for MiniGrid environments, not {env_id}; drop it')
@@ -247,8 +252,9 @@ GYM = EnvironmentKind(
                           help='on: the model reads vector observations through their running mean and standard '
                                'deviation, kept with the model (obs_normalizer.py; Stable-Baselines3\'s VecNormalize '
                                'does the same); not the paper\'s, so off by default'),
-        EnvironmentOption('--minigrid-obs', str, 'pixels', choices=('pixels', 'symbols'), resumed_default='pixels',
+        EnvironmentOption('--minigrid-obs', str, 'pixels', choices=('pixels', 'symbols', 'one-hot'), resumed_default='pixels',
                           help='what a MiniGrid agent sees of its 7x7 view: pixels (an RGB image, through the '
-                               'convolutional torso; the default) or symbols (its object, colour and state codes, '
-                               '147 numbers through the fully connected torso; about 10 times as fast)'),
+                               'convolutional torso; the default), symbols (its object, colour and state codes, '
+                               '147 numbers through the fully connected torso; about 10 times as fast) or one-hot '
+                               '(those codes one bit each, MiniGrid\'s OneHotPartialObsWrapper: 980 numbers for a 7x7 view)'),
     ))

@@ -92,6 +92,21 @@ def test_minigrid_symbols_are_its_grid_codes_as_one_vector_and_other_environment
     assert not outdir.exists()
 
 
+def test_minigrid_one_hot_is_its_one_hot_view_as_one_vector():
+    pytest.importorskip('minigrid', reason='minigrid is not installed (make setup-gym installs it)')
+    from minigrid.wrappers import ImgObsWrapper, OneHotPartialObsWrapper
+    env = GymEnv('MiniGrid-MemoryS7-v0', seed=3, train=False, minigrid_obs='one-hot')
+    reference = ImgObsWrapper(OneHotPartialObsWrapper(gymnasium.make('MiniGrid-MemoryS7-v0')))
+    view = reference.reset(seed=3)[0]
+    n_codes = view.shape[2]  # MiniGrid's objects, colours and states, one bit each
+    assert env.model_spec == ModelSpec(7, 7 * 7 * n_codes, vector_input=True)
+    np.testing.assert_array_equal(env.state, view.reshape(-1))
+    assert set(np.unique(env.state)) == {0, 1} and env.state.sum() == 7 * 7 * 3  # one bit per code of each cell
+    env.receive_action(0)  # turn left: the view changes
+    np.testing.assert_array_equal(env.state, reference.step(0)[0].reshape(-1))
+    assert env.state.dtype == np.float32 and not np.array_equal(env.state, view.reshape(-1))
+
+
 def test_a_mujoco_runner_is_rendered_through_its_tracking_camera():
     mujoco = pytest.importorskip('mujoco', reason='mujoco is not installed (make setup-gym installs it)')
     cheetah = GymEnv('HalfCheetah-v5', seed=0, train=False).env.unwrapped  # train=False: rendered for GIFs
