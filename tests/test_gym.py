@@ -151,6 +151,7 @@ def test_a_users_own_environment_trains_and_replays_by_gymnasiums_module_colon_i
     assert read_model_info(str(run_dir / '300_finish.h5'))['gym_env'] == env_id
     replayed = run_script('demo_a3c_gym.py', env_id, str(run_dir / '300_finish.h5'), '--n-runs', '2', env=with_module)
     assert replayed.returncode == 0 and 'mean:' in replayed.stdout, replayed.stderr
+    assert replayed.stdout.startswith(f'model: A3C FF, Gymnasium {env_id}, 1-dimensional continuous actions, 300 ')
     without_module = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     outdir = tmp_path / 'refused'
     assert_usage_error(run_script('a3c_gym.py', '1', env_id, '--outdir', str(outdir), env=without_module),
