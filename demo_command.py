@@ -69,7 +69,7 @@ def open_player(kind, args):
             raise UsageError(f'{args.model!r} holds a model trained on {other[0]} but this is {other[1]}; give a '
                              f'model trained on {kind.short_name(env_path)}')
         model = load_model(args.model, env.model_spec, use_lstm=args.use_lstm)
-        print(f'model: {describe(info)}', flush=True)
+        print(f'model: {describe(info, env.model_spec.continuous)}', flush=True)
     return env, model, np.random.RandomState(action_seed)
 
 

@@ -64,6 +64,21 @@ def import_package_of(env_id):
                 raise UsageError(f'{env_id} needs the {package} package: run `make setup-gym`') from None
 
 
+def import_module_of(env_id):
+    """Gymnasium's way to a user's own environment, 'module:EnvId' (gymnasium.make imports the module,
+    which registers EnvId): import it here too, so that a wrong name is one line before any worker
+    starts. Returns the id that the module registers."""
+    if ':' not in env_id:
+        return env_id
+    module, registered_id = env_id.split(':', 1)
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        raise UsageError(f'cannot import {module!r} for {env_id} ({error}); '
+                         'add the folder that holds it to PYTHONPATH') from None
+    return registered_id
+
+
 def resolve_env_id(env_id):
     """Return env_id if Gymnasium knows it (UsageError, with Gymnasium's suggestion, if not)."""
     require_gymnasium()
@@ -71,16 +86,17 @@ def resolve_env_id(env_id):
         raise UsageError(f'{env_id} is an Atari game: train it with a3c_ale.py (the paper\'s preprocessing), '
                          'e.g. `a3c_ale.py 8 breakout`')
     import_package_of(env_id)
+    registered_id = import_module_of(env_id)
     try:
-        gymnasium.spec(env_id)
+        gymnasium.spec(registered_id)
     except gymnasium.error.Error as error:
         raise UsageError(f'unknown Gymnasium environment {env_id!r}: {error}') from None
     return env_id
 
 
 def short_name(env_id):
-    """A name for run directories: the id, without a namespace's slash."""
-    return env_id.replace('/', '_')
+    """A name for run directories: the id, without a namespace's slash or a module's colon."""
+    return env_id.replace('/', '_').replace(':', '_')
 
 
 def space_error(env_id, what, space, takes):

@@ -46,8 +46,9 @@ def with_progress(info, steps, evaluation_mean=None):
     return info
 
 
-def describe(info):
-    """One line of what a model file says, for the demo."""
+def describe(info, continuous=False):
+    """One line of what a model file says, for the demo (continuous: the model's actions are a vector
+    of n_actions reals, a Gaussian policy's)."""
     if not info:
         return 'the file does not describe itself (the original\'s files and ours before 2026-11-30 do not)'
     parts = [info.get('algorithm', '?')]
@@ -57,7 +58,8 @@ def describe(info):
         parts.append(f'ViZDoom {info["scenario"]} (.cfg md5 {info.get("scenario_md5", "?")})')
     if 'gym_env' in info:
         parts.append(f'Gymnasium {info["gym_env"]}')
-    parts.append(f'{info.get("n_actions", "?")} actions')
+    n_actions = info.get('n_actions', '?')
+    parts.append(f'{n_actions}-dimensional continuous actions' if continuous else f'{n_actions} actions')
     if 'global_steps' in info:
         parts.append(f'{info["global_steps"]:,} global steps')
     if 'evaluation_mean' in info:

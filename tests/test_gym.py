@@ -1,6 +1,7 @@
 """Gymnasium environments (gym_env.py): what the agent sees and does, what is refused, and learning
 through the real trainer and processes."""
 import argparse
+import os
 
 import cv2
 import numpy as np
@@ -136,6 +137,26 @@ def test_the_scripts_refuse_unknown_ids_atari_ids_and_other_spaces_in_one_line(t
                        'is an Atari game: train it with a3c_ale.py')
     assert_usage_error(run_script('a3c_gym.py', '1', 'FrozenLake-v1', '--outdir', str(outdir)),
                        'FrozenLake-v1 has observations Discrete(16)')
+    assert not outdir.exists()
+
+
+def test_a_users_own_environment_trains_and_replays_by_gymnasiums_module_colon_id(tmp_path):
+    env_id = 'gym_test_envs:AsyncRlTest/Target-v0'  # the module registers the id when imported
+    with_module = dict(os.environ, PYTHONPATH=os.path.dirname(__file__))
+    trained = run_script('a3c_gym.py', '1', env_id, '--steps', '300', '--eval-frequency', '300', '--eval-n-runs', '2',
+                         cwd=tmp_path, env=with_module)
+    assert trained.returncode == 0, trained.stderr
+    [run_dir] = (tmp_path / 'results').iterdir()
+    assert run_dir.name.startswith('gym_test_envs_AsyncRlTest_Target-v0_ff')  # no ':' or '/' in the folder's name
+    assert read_model_info(str(run_dir / '300_finish.h5'))['gym_env'] == env_id
+    replayed = run_script('demo_a3c_gym.py', env_id, str(run_dir / '300_finish.h5'), '--n-runs', '2', env=with_module)
+    assert replayed.returncode == 0 and 'mean:' in replayed.stdout, replayed.stderr
+    assert replayed.stdout.startswith(f'model: A3C FF, Gymnasium {env_id}, 1-dimensional continuous actions, 300 ')
+    without_module = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    outdir = tmp_path / 'refused'
+    assert_usage_error(run_script('a3c_gym.py', '1', env_id, '--outdir', str(outdir), env=without_module),
+                       "cannot import 'gym_test_envs' for gym_test_envs:AsyncRlTest/Target-v0",
+                       'add the folder that holds it to PYTHONPATH')
     assert not outdir.exists()
 
 
