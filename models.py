@@ -121,10 +121,14 @@ class A3CLSTM(chainer.ChainList):
         return self.pi(hs), self.v(hs), (c, h)
 
 
-def make_model(spec, use_lstm, rng):
-    """A new model of spec's shape (a ModelSpec)."""
+def make_model(spec, use_lstm, rng, lstm_forget_bias=None):
+    """A new model of spec's shape (a ModelSpec), initialised as Torch does, as the original's was.
+    lstm_forget_bias, if given, then sets the LSTM's forget-gate biases: Torch's start them near 0
+    (sigmoid 0.5: the cell forgets half of itself a step); Chainer's own L.LSTM starts them at 1."""
     model = A3CLSTM(spec) if use_lstm else A3CFF(spec)
     init_like_torch(model, rng)
+    if lstm_forget_bias is not None:
+        model.lstm.upward.b.array.reshape(-1, 4)[:, 2] = lstm_forget_bias  # gates a, i, f, o, by unit
     return model
 
 

@@ -217,7 +217,7 @@ def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, mo
     checkpoint of this run; return the process exit status. spec: the shape of the model that
     make_env's environments need (a ModelSpec). model_info: what every model file written says of
     itself (model_info.run_info)."""
-    model = make_model(spec, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)))
+    model = make_model(spec, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)), args.lstm_forget_bias)
     shared = SharedTraining(model, args.processes)
     if checkpoint is not None and checkpoint.params.size != shared.params.size:
         raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '

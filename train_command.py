@@ -67,6 +67,10 @@ def make_parser(kind, with_defaults=True):
                         help='L2 weight decay on weights, not biases (default 0)')
     parser.add_argument('--use-lstm', action='store_true', default=default(False),
                         help='A3C LSTM instead of A3C FF')
+    parser.add_argument('--lstm-forget-bias', type=float, default=default(None), metavar='B',
+                        help="start the LSTM's forget-gate biases at B (1: Chainer's own L.LSTM start) instead "
+                             "of the original's Torch-like start near 0, which halves the cell's memory every "
+                             "step until trained (default: the original's)")
     kind.add_options(parser, default)
     parser.add_argument('--checkpoint-frequency', type=positive_int, default=default(None),
                         help='write a resumable checkpoint every this many global steps '
@@ -100,9 +104,14 @@ def parse_args(kind, argv=None):
             args.checkpoint_frequency = args.eval_frequency
         if args.seed is None:
             args.seed = random.SystemRandom().randrange(2 ** 31)
+        if args.lstm_forget_bias is not None and not args.use_lstm:
+            raise UsageError('--lstm-forget-bias is for A3C LSTM: add --use-lstm or drop it')
+        if args.lstm_forget_bias is not None and args.load is not None:
+            raise UsageError('--lstm-forget-bias sets a new model\'s start, but --load starts from MODEL: drop one')
         return args, None
     checkpoint = latest_checkpoint(args.resume)
     stored = dict(checkpoint.args)
+    stored.setdefault('lstm_forget_bias', None)  # a run recorded before the option: the original's start
     for option in kind.options:  # a run recorded before the option existed ran with its old value
         if option.dest not in stored:
             stored[option.dest] = option.default if option.resumed_default is None else option.resumed_default

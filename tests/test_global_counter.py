@@ -43,6 +43,7 @@ def test_the_step_that_sees_a_terminal_state_counts_as_one_global_step(tmp_path)
     steps = 60
     args = argparse.Namespace(processes=1, seed=0, steps=steps, t_max=5, beta=0.01, lr=7e-4,
                               eval_frequency=10 ** 6, eval_n_runs=1, weight_decay=0.0, use_lstm=False,
+                              lstm_forget_bias=None,
                               profile=False, progress_interval=5.0, checkpoint_frequency=10 ** 6,
                               keep_checkpoints=0)
     FixedLengthEpisodes.actions.value = FixedLengthEpisodes.resets.value = 0

@@ -193,6 +193,7 @@ def test_a3c_learns_a_continuous_task_with_a_gaussian_policy_through_the_trainer
     # lr 2e-3: with 7e-3 one run in three drifted to the box's bounds (an evaluation mean of -1 to -3).
     args = argparse.Namespace(processes=2, seed=0, steps=6000, t_max=5, beta=1e-4, lr=2e-3,
                               eval_frequency=3000, eval_n_runs=100, weight_decay=0.0, use_lstm=False,
+                              lstm_forget_bias=None,
                               profile=False, progress_interval=5.0, checkpoint_frequency=6000,
                               keep_checkpoints=0)
     spec = ModelSpec(1, 1, vector_input=True, continuous=True)

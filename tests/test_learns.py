@@ -22,6 +22,7 @@ def test_a3c_learns_the_corridor_with_two_processes(tmp_path):
     # A larger learning rate than Atari's: the task is tiny and the test must be quick.
     args = argparse.Namespace(processes=2, seed=0, steps=4000, t_max=2, beta=0.01, lr=7e-3,
                               eval_frequency=1000, eval_n_runs=100, weight_decay=0.0, use_lstm=False,
+                              lstm_forget_bias=None,
                               profile=False, progress_interval=5.0, checkpoint_frequency=1000,
                               keep_checkpoints=0)
     status = train(args, lambda process_idx, seed, train: Corridor(seed, train),
@@ -41,6 +42,7 @@ def train_on_cue_memory(tmp_path, use_lstm, steps):
     """The real trainer and processes on CueMemory with t_max = 5; the last evaluation's mean."""
     args = argparse.Namespace(processes=2, seed=0, steps=steps, t_max=5, beta=0.01, lr=7e-3,
                               eval_frequency=steps // 2, eval_n_runs=100, weight_decay=0.0, use_lstm=use_lstm,
+                              lstm_forget_bias=None,
                               profile=False, progress_interval=5.0, checkpoint_frequency=steps,
                               keep_checkpoints=0)
     status = train(args, lambda process_idx, seed, train: CueMemory(seed, train),

@@ -76,7 +76,8 @@ def read_stats(path):
 
 def test_a_corridor_run_writes_its_statistics(tmp_path):
     args = argparse.Namespace(processes=1, seed=0, steps=3000, t_max=2, beta=0.01, lr=7e-3, eval_frequency=10 ** 6,
-                              eval_n_runs=1, weight_decay=0.0, use_lstm=False, profile=False, progress_interval=5.0,
+                              eval_n_runs=1, weight_decay=0.0, use_lstm=False,
+                              lstm_forget_bias=None, profile=False, progress_interval=5.0,
                               checkpoint_frequency=10 ** 6, keep_checkpoints=0, stats_frequency=1000)
     assert train(args, lambda process_idx, seed, train: Corridor(seed, train), ModelSpec(2), str(tmp_path)) == 0
     rows = read_stats(tmp_path / 'stats.csv')
