@@ -122,11 +122,10 @@ def with_package_wrappers(env_id, env, minigrid_obs):
     codes one-hot (one-hot)."""
     if is_minigrid(env_id):
         from minigrid.wrappers import ImgObsWrapper, OneHotPartialObsWrapper, RGBImgPartialObsWrapper
-        if minigrid_obs == 'symbols':
-            return gymnasium.wrappers.FlattenObservation(ImgObsWrapper(env))
-        if minigrid_obs == 'one-hot':
-            return gymnasium.wrappers.FlattenObservation(ImgObsWrapper(OneHotPartialObsWrapper(env)))
-        return ImgObsWrapper(RGBImgPartialObsWrapper(env))
+        if minigrid_obs == 'pixels':
+            return ImgObsWrapper(RGBImgPartialObsWrapper(env))
+        codes = OneHotPartialObsWrapper(env) if minigrid_obs == 'one-hot' else env
+        return gymnasium.wrappers.FlattenObservation(ImgObsWrapper(codes))
     if minigrid_obs != 'pixels':
         raise UsageError(f'--minigrid-obs is for MiniGrid environments, not {env_id}; drop it')
     return env
@@ -268,9 +267,11 @@ GYM = EnvironmentKind(
                           help='on: the model reads vector observations through their running mean and standard '
                                'deviation, kept with the model (obs_normalizer.py; Stable-Baselines3\'s VecNormalize '
                                'does the same); not the paper\'s, so off by default'),
-        EnvironmentOption('--minigrid-obs', str, 'pixels', choices=('pixels', 'symbols', 'one-hot'), resumed_default='pixels',
+        EnvironmentOption('--minigrid-obs', str, 'pixels', choices=('pixels', 'symbols', 'one-hot'),
+                          resumed_default='pixels',
                           help='what a MiniGrid agent sees of its 7x7 view: pixels (an RGB image, through the '
                                'convolutional torso; the default), symbols (its object, colour and state codes, '
                                '147 numbers through the fully connected torso; about 10 times as fast) or one-hot '
-                               '(those codes one bit each, MiniGrid\'s OneHotPartialObsWrapper: 980 numbers for a 7x7 view)'),
+                               '(those codes one bit each, MiniGrid\'s OneHotPartialObsWrapper: 980 numbers for a '
+                               '7x7 view)'),
     ))
