@@ -35,7 +35,7 @@ def test_the_forget_gates_start_at_the_bias_and_the_cell_keeps_more_of_a_first_o
     b, b0 = biased.lstm.upward.b.array.reshape(-1, 4), torch_like.lstm.upward.b.array.reshape(-1, 4)
     np.testing.assert_array_equal(b[others], b0[others])  # nothing else changes
     # How much of a first observation is left in the cell after six blank steps: with the forget
-    # gates near sigmoid(0) = 0.5 about 0.5^6 of it, with sigmoid(1) = 0.73 about 0.73^6 (6 times as much here).
+    # gates near sigmoid(0) = 0.5 about 0.5^6 of it, with sigmoid(1) = 0.73 about 0.73^6.
     one, other = np.array([3, 0, 0, 0], np.float32), np.array([0, 0, 3, 0], np.float32)
     kept = {name: np.abs(cell_after_blank_steps(m, one, 6) - cell_after_blank_steps(m, other, 6)).mean()
             for name, m in (('torch_like', torch_like), ('biased', biased))}
