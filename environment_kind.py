@@ -34,12 +34,15 @@ def game_identity(info):
 class EnvironmentOption:
     """An option of one environment's scripts, e.g. ViZDoom's --reward-scale: recorded in args.txt
     and given to open. in_demo: the demo takes it too (it changes what the agent sees).
-    resumed_default: the value for a run recorded before the option existed (--resume)."""
+    resumed_default: the value for a run recorded before the option existed (--resume).
+    nargs, metavar: argparse's (a list of values, e.g. --env-kwargs' KEY:VALUE ...)."""
     flag: str
     type: Callable
     default: object
     help: str
     choices: tuple = None
+    nargs: str = None
+    metavar: str = None
     in_demo: bool = True
     resumed_default: object = None
 
@@ -76,8 +79,8 @@ class EnvironmentKind:
         """The environment's own options; default(value) gives each one's default."""
         for option in self.options:
             if option.in_demo or not demo:
-                parser.add_argument(option.flag, type=option.type, choices=option.choices,
-                                    default=default(option.default), help=option.help)
+                parser.add_argument(option.flag, type=option.type, choices=option.choices, nargs=option.nargs,
+                                    metavar=option.metavar, default=default(option.default), help=option.help)
 
     def option_values(self, args):
         return {option.dest: getattr(args, option.dest) for option in self.options if hasattr(args, option.dest)}

@@ -13,7 +13,8 @@ those codes as one bit each, so that a key and a ball differ by two bits rather
 than by 5 against 6 in one number. Actions: one of
 n (Discrete: a softmax policy) or a vector of reals (a 1-D Box: a Gaussian
 policy), clipped to the Box's bounds before the environment sees them. Other
-spaces are refused in one line.
+spaces are refused in one line. --env-kwargs KEY:VALUE ... goes to
+gymnasium.make (RL Zoo's form), e.g. MiniGrid's agent_view_size:3.
 
 An episode ends when the environment says terminated (the task's end: nothing
 follows, its value is 0) or truncated (a time limit: `is_truncated`, and the
@@ -25,6 +26,8 @@ gymnasium is an optional dependency (requirements-gym.txt): without it this
 module still imports (the scripts' --help works), and naming an environment
 raises a UsageError that says how to install it.
 """
+import argparse
+import ast
 import importlib
 
 import cv2
@@ -103,6 +106,27 @@ def space_error(env_id, what, space, takes):
     return UsageError(f'{env_id} has {what} {space}, which a3c_gym.py does not take; it takes {takes}')
 
 
+def env_kwarg(text):
+    """One KEY:VALUE of --env-kwargs, kept as text (args.txt records it as given)."""
+    key, colon, _ = text.partition(':')
+    if not (colon and key.isidentifier()):
+        raise argparse.ArgumentTypeError(f'{text!r} is not KEY:VALUE (e.g. agent_view_size:3)')
+    return text
+
+
+def keyword_arguments(env_kwargs):
+    """--env-kwargs as gymnasium.make's keywords: each VALUE a Python literal (3, 0.5, True, None,
+    [1, 2]) where it reads as one, else the text itself."""
+    keywords = {}
+    for item in env_kwargs or ():
+        key, _, value = item.partition(':')
+        try:
+            keywords[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            keywords[key] = value
+    return keywords
+
+
 def is_vector_space(space):
     return isinstance(space, gymnasium.spaces.Box) and len(space.shape) == 1
 
@@ -149,7 +173,7 @@ class GymEnv:
     frames_per_step = 1
 
     def __init__(self, env_id, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE,
-                 minigrid_obs='pixels', normalize_obs='off'):
+                 minigrid_obs='pixels', normalize_obs='off', env_kwargs=None):
         require_gymnasium()
         import_package_of(env_id)
         if use_sdl:
@@ -157,10 +181,15 @@ class GymEnv:
         self.train = train
         self.reward_scale = reward_scale
         render_mode = 'human' if use_sdl else None if train else 'rgb_array'  # rgb_array: the demo's GIFs
+        keywords = keyword_arguments(env_kwargs)
         try:
-            self.env = with_package_wrappers(env_id, gymnasium.make(env_id, render_mode=render_mode), minigrid_obs)
+            env = gymnasium.make(env_id, render_mode=render_mode, **keywords)
         except gymnasium.error.Error as error:
             raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
+        except TypeError as error:  # a keyword the environment does not take
+            raise UsageError(f'{env_id} does not take --env-kwargs {" ".join(env_kwargs)} ({error}); '
+                             'fix or drop them') from None
+        self.env = with_package_wrappers(env_id, env, minigrid_obs)
         if render_mode == 'rgb_array':
             follow_with_the_tracking_camera(self.env)
         observations, actions = self.env.observation_space, self.env.action_space
@@ -274,4 +303,8 @@ GYM = EnvironmentKind(
                                '147 numbers through the fully connected torso; about 10 times as fast) or one-hot '
                                '(those codes one bit each, MiniGrid\'s OneHotPartialObsWrapper: 980 numbers for a '
                                '7x7 view)'),
+        EnvironmentOption('--env-kwargs', env_kwarg, None, nargs='+', metavar='KEY:VALUE',
+                          help='keyword arguments for gymnasium.make, as RL Zoo takes them (e.g. '
+                               'agent_view_size:3 max_episode_steps:500); each VALUE a Python literal where '
+                               'it reads as one, else text'),
     ))

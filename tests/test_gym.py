@@ -108,6 +108,38 @@ def test_minigrid_one_hot_is_its_one_hot_view_as_one_vector():
     assert env.state.dtype == np.float32 and not np.array_equal(env.state, view.reshape(-1))
 
 
+def test_env_kwargs_go_to_gymnasium_make_as_python_literals_in_training_and_in_the_demo(tmp_path):
+    pytest.importorskip('minigrid', reason='minigrid is not installed (make setup-gym installs it)')
+    env = GymEnv('MiniGrid-MemoryS7-v0', seed=0, train=False, minigrid_obs='one-hot',
+                 env_kwargs=['agent_view_size:3', 'max_steps:9'])
+    n_codes = env.state.size // 9  # a 3x3 view of one-hot codes
+    assert env.state.size == 3 * 3 * n_codes and env.env.unwrapped.max_steps == 9
+    trained = run_script('a3c_gym.py', '1', 'MiniGrid-MemoryS7-v0', '--minigrid-obs', 'one-hot', '--use-lstm',
+                         '--steps', '200', '--eval-frequency', '200', '--eval-n-runs', '1',
+                         '--env-kwargs', 'agent_view_size:3', cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    [run_dir] = (tmp_path / 'results').iterdir()
+    assert '"env_kwargs": [\n    "agent_view_size:3"\n  ]' in (run_dir / 'args.txt').read_text()
+    model = str(run_dir / '200_finish.h5')
+    replayed = run_script('demo_a3c_gym.py', 'MiniGrid-MemoryS7-v0', model, '--n-runs', '1', '--minigrid-obs', 'one-hot',
+                          '--env-kwargs', 'agent_view_size:3')
+    assert replayed.returncode == 0 and 'mean:' in replayed.stdout, replayed.stderr
+    without = run_script('demo_a3c_gym.py', 'MiniGrid-MemoryS7-v0', model, '--n-runs', '1', '--minigrid-obs', 'one-hot')
+    assert_usage_error(without, 'reads 180 input channels but these settings give 980',
+                       'give the environment options it was trained with')
+
+
+def test_env_kwargs_that_are_not_key_value_or_not_taken_are_refused_in_one_line(tmp_path):
+    outdir = tmp_path / 'run'
+    assert_usage_error(run_script('a3c_gym.py', '1', 'CartPole-v1', '--env-kwargs', 'agent_view_size=3',
+                                  '--outdir', str(outdir)),
+                       "--env-kwargs", "'agent_view_size=3' is not KEY:VALUE (e.g. agent_view_size:3)")
+    assert_usage_error(run_script('a3c_gym.py', '1', 'CartPole-v1', '--env-kwargs', 'no_such_keyword:1',
+                                  '--outdir', str(outdir)),
+                       'CartPole-v1 does not take --env-kwargs no_such_keyword:1', 'fix or drop them')
+    assert not outdir.exists()
+
+
 def test_a_mujoco_runner_is_rendered_through_its_tracking_camera():
     mujoco = pytest.importorskip('mujoco', reason='mujoco is not installed (make setup-gym installs it)')
     cheetah = GymEnv('HalfCheetah-v5', seed=0, train=False).env.unwrapped  # train=False: rendered for GIFs
