@@ -1,0 +1,37 @@
+"""MiniGrid's memory task as recurrent-PPO work trains it, for A3C through Gymnasium's module:EnvId:
+
+    PYTHONPATH=bench .venv/bin/python a3c_gym.py 1 minigrid_memory_tasks:MemoryS7View3Nav-v0 --use-lstm \
+        --lstm-forget-bias 1 --lr 7e-3 --t-max 20 --reward-scale 1 --steps 1e7 --eval-frequency 5e4 --eval-n-runs 50
+
+MemoryS7View3Nav-v0 is MiniGrid-MemoryS7-v0 with a 3x3 view (agent_view_size=3), seen one-hot
+(OneHotPartialObsWrapper, flattened: 180 numbers), and only the three actions that do anything
+here: left, right, forward (MarcoMeter's recurrent-ppo-truncated-bptt trains MiniGrid's Memory
+tasks so). With the default 7x7 view the agent at the split, facing west, sees the start room's
+object and both objects at once, so a policy without memory can beat chance; with a 3x3 view
+nothing seen after the start room tells which side is right, and without memory about half of
+the episodes can succeed at most.
+"""
+import gymnasium
+from gymnasium.wrappers import FlattenObservation
+from minigrid.envs import MemoryEnv
+from minigrid.wrappers import ImgObsWrapper, OneHotPartialObsWrapper
+
+
+class NavigationActions(gymnasium.ActionWrapper):
+    """MiniGrid's left, right and forward (0, 1, 2) only: pick up, drop, toggle and done do nothing in
+    the memory task."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.action_space = gymnasium.spaces.Discrete(3)
+
+    def action(self, action):
+        return action
+
+
+def memory_s7_view3_nav(render_mode=None):
+    env = MemoryEnv(size=7, agent_view_size=3, render_mode=render_mode)
+    return NavigationActions(FlattenObservation(ImgObsWrapper(OneHotPartialObsWrapper(env))))
+
+
+gymnasium.register('MemoryS7View3Nav-v0', entry_point=memory_s7_view3_nav)
