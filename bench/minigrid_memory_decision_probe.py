@@ -1,0 +1,47 @@
+"""At MiniGrid-MemoryS7's split, does a model's choice depend on what it saw? Replays a model of
+minigrid_memory_tasks:MemoryS7View3Nav-v0 and prints P(forward) facing an object at the split, by
+whether that object matches the start room's and whether the start room's object was seen. First
+it prints what the agent sees from the split, facing west, with a 7x7 and a 3x3 view.
+
+usage: PYTHONPATH=bench .venv/bin/python bench/minigrid_memory_decision_probe.py MODEL [EPISODES]
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import chainer_compat  # noqa: E402,F401
+import chainer  # noqa: E402
+import gymnasium  # noqa: E402
+import numpy as np  # noqa: E402
+
+import minigrid_memory_tasks  # noqa: E402,F401  (registers MemoryS7View3Nav-v0)
+from evaluation import phi  # noqa: E402
+from gym_env import GymEnv  # noqa: E402
+from models import load_model  # noqa: E402
+
+CUE, UP, DOWN, SPLIT, WEST, NORTH, SOUTH, FORWARD = (1, 2), (5, 1), (5, 5), (5, 3), 2, 3, 1, 2
+
+for view in (7, 3):
+    grid = gymnasium.make('MiniGrid-MemoryS7-v0', agent_view_size=view).unwrapped
+    grid.reset(seed=0)
+    grid.agent_pos, grid.agent_dir = SPLIT, WEST
+    print(f'{view}x{view} view at the split facing west: sees the start room\'s object {grid.agent_sees(*CUE)}, '
+          f'the upper one {grid.agent_sees(*UP)}, the lower one {grid.agent_sees(*DOWN)}')
+env = GymEnv('minigrid_memory_tasks:MemoryS7View3Nav-v0', seed=11, train=False)
+model = load_model(sys.argv[1], env.model_spec)
+rng = np.random.RandomState(0)
+p_forward = {}
+with chainer.no_backprop_mode():
+    for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 400):
+        env.reset()
+        grid, state, seen = env.env.unwrapped, None, False
+        cue = type(grid.grid.get(*CUE))
+        while not env.is_terminal:
+            seen = seen or grid.agent_sees(*CUE)
+            policy, _, state = model(phi(env.state[None]), state)
+            if tuple(int(x) for x in grid.agent_pos) == SPLIT and grid.agent_dir in (NORTH, SOUTH):
+                faced = type(grid.grid.get(*(UP if grid.agent_dir == NORTH else DOWN)))
+                p_forward.setdefault((seen, faced == cue), []).append(float(policy.probs.array[0, FORWARD]))
+            env.receive_action(policy.sample(rng))
+for (seen, matches), values in sorted(p_forward.items()):
+    print(f'cue seen {seen!s:5} object matches {matches!s:5}: P(forward) {np.mean(values):.3f} over {len(values)} visits')
