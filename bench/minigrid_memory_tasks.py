@@ -12,9 +12,9 @@ nothing seen after the start room tells which side is right, and without memory 
 the episodes can succeed at most.
 """
 import gymnasium
-from gymnasium.wrappers import FlattenObservation
-from minigrid.envs import MemoryEnv
-from minigrid.wrappers import ImgObsWrapper, OneHotPartialObsWrapper
+import minigrid  # noqa: F401  (registers MiniGrid-MemoryS7-v0)
+
+from gym_env import with_package_wrappers
 
 
 class NavigationActions(gymnasium.ActionWrapper):
@@ -30,8 +30,8 @@ class NavigationActions(gymnasium.ActionWrapper):
 
 
 def memory_s7_view3_nav(render_mode=None):
-    env = MemoryEnv(size=7, agent_view_size=3, render_mode=render_mode)
-    return NavigationActions(FlattenObservation(ImgObsWrapper(OneHotPartialObsWrapper(env))))
+    env = gymnasium.make('MiniGrid-MemoryS7-v0', agent_view_size=3, render_mode=render_mode)
+    return NavigationActions(with_package_wrappers('MiniGrid-MemoryS7-v0', env, 'one-hot'))
 
 
 gymnasium.register('MemoryS7View3Nav-v0', entry_point=memory_s7_view3_nav)
