@@ -208,8 +208,22 @@ class Interrupted(Exception):
     pass
 
 
-def _raise_interrupted(signum, frame):
-    raise Interrupted(signal.Signals(signum).name)
+class InterruptOnce:
+    """A signal handler: the first SIGINT or SIGTERM raises Interrupted; later ones only say that the
+    stop is under way, so that they cannot cut the save short. Two come together more often than
+    not: Ctrl-C in a terminal reaches a wrapper script (bench/learn_until.sh) and the trainer, and
+    the wrapper passes its own on."""
+
+    def __init__(self):
+        self.received = False
+
+    def __call__(self, signum, frame):
+        name = signal.Signals(signum).name
+        if not self.received:
+            self.received = True
+            raise Interrupted(name)
+        print(f'{name} received again: the run is already stopping (it saves the model first); wait',
+              file=sys.stderr, flush=True)
 
 
 def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, model_info=None):
@@ -243,8 +257,8 @@ def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, mo
         return write_checkpoint(outdir, snapshot, keep=args.keep_checkpoints)
 
     # Explicit handlers: a shell starts background jobs with SIGINT ignored.
-    previous_handlers = {signum: signal.signal(signum, _raise_interrupted)
-                         for signum in (signal.SIGINT, signal.SIGTERM)}
+    interrupt_once = InterruptOnce()
+    previous_handlers = {signum: signal.signal(signum, interrupt_once) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         for worker in workers:
             worker.start()
@@ -268,7 +282,8 @@ def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, mo
     finally:
         stop_workers(workers, shared)
         for signum, handler in previous_handlers.items():
-            signal.signal(signum, handler)
+            # Once stopped by a signal, the process is ending, saved: a late one must not kill it.
+            signal.signal(signum, signal.SIG_IGN if interrupt_once.received else handler)
         stats.close()
     if isinstance(failure, WriteError):
         try:  # as after Ctrl-C, where the disk still lets us

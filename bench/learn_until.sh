@@ -8,7 +8,8 @@
 # Starts `SCRIPT ARGS --outdir RUN_DIR`, or `SCRIPT --resume RUN_DIR` if RUN_DIR already holds a
 # checkpoint (stop it any time with Ctrl-C, or kill -TERM: a script started in the background by
 # another shell, `bench/learn_until.sh ... &`, ignores SIGINT, so kill -INT does nothing to it;
-# run this again to go on). When a row of
+# run this again to go on; a second SIGINT while the run stops, as Ctrl-C in a terminal gives
+# here, only waits for the save). When a row of
 # RUN_DIR/scores.txt reaches the goal it stops the run with SIGINT, which saves the model and a
 # checkpoint. Then it plots RUN_DIR/scores.txt.png (with REFERENCE=FILE, beside that curve).
 set -euo pipefail

@@ -119,6 +119,29 @@ def test_ctrl_c_saves_a_resumable_checkpoint_and_resume_runs_to_the_end(tmp_path
     assert (outdir / '6000_finish.h5').is_file() and (outdir / interrupted[0]).is_file()
 
 
+def test_ctrl_c_again_while_the_run_stops_does_not_cut_the_save_short(tmp_path):
+    # As Ctrl-C in a terminal under bench/learn_until.sh: the terminal's SIGINT and the script's own
+    # reach the trainer, the second while it stops its workers; here SIGINT every 20 ms until it ends.
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'breakout', *SHORT_RUN)
+    with killed_at_exit(proc):
+        wait_for(lambda: (outdir / 'scores.txt').exists() and score_steps(outdir))
+        sent, deadline = 0, time.time() + 30
+        while proc.poll() is None and time.time() < deadline:
+            os.kill(proc.pid, signal.SIGINT)
+            sent += 1
+            time.sleep(0.02)
+        _, stderr = proc.communicate(timeout=30)
+    assert sent >= 2
+    assert proc.returncode == 130, stderr
+    assert 'SIGINT received again: the run is already stopping (it saves the model first); wait' in stderr
+    assert 'Traceback' not in stderr
+    interrupted = [name for name in os.listdir(outdir) if name.endswith('_keyboardinterrupt.h5')]
+    assert len(interrupted) == 1
+    assert latest_checkpoint(str(outdir)).steps == int(interrupted[0].split('_')[0])
+    assert processes_in_group(proc.pid) == []
+
+
 def test_by_default_the_newest_3_checkpoints_stay_and_every_model(tmp_path):
     outdir = tmp_path / 'run'
     result = run_script('a3c_ale.py', '1', 'breakout', '--steps', '3000', '--eval-frequency', '1000',
