@@ -10,9 +10,15 @@ tasks so). With the default 7x7 view the agent at the split, facing west, sees t
 object and both objects at once, so a policy without memory can beat chance; with a 3x3 view
 nothing seen after the start room tells which side is right, and without memory about half of
 the episodes can succeed at most.
+
+MemoryS7View3FirstColumnNav-v0 is the same but the agent always starts in the start room's first
+column, where the start room's object is in view at the first step: MiniGrid's memory task without
+the search for the cue, a T-maze (minigrid_memory_tasks:MemoryS7View3FirstColumnNav-v0).
 """
 import gymnasium
+import numpy as np
 import minigrid  # noqa: F401  (registers MiniGrid-MemoryS7-v0)
+from minigrid.envs.memory import MemoryEnv
 
 from gym_env import with_package_wrappers
 
@@ -34,4 +40,22 @@ def memory_s7_view3_nav(render_mode=None):
     return NavigationActions(with_package_wrappers('MiniGrid-MemoryS7-v0', env, 'one-hot'))
 
 
+class FirstColumnMemoryEnv(MemoryEnv):
+    """MiniGrid's memory task with the agent always started in the start room's first column, facing
+    east, where the start room's object is in view at the first step (MemoryEnv starts it in any of
+    the row's columns, and from the others it sees that object only after turning back to it). What
+    is left is the T-maze: see a cue, walk the hallway, take the matching side."""
+
+    def _gen_grid(self, width, height):
+        super()._gen_grid(width, height)
+        self.agent_pos = np.array((1, height // 2))
+
+
+def memory_s7_view3_first_column_nav(render_mode=None):
+    env = gymnasium.make('MemoryS7FirstColumn-v0', agent_view_size=3, render_mode=render_mode)
+    return NavigationActions(with_package_wrappers('MiniGrid-MemoryS7-v0', env, 'one-hot'))
+
+
 gymnasium.register('MemoryS7View3Nav-v0', entry_point=memory_s7_view3_nav)
+gymnasium.register('MemoryS7FirstColumn-v0', entry_point=FirstColumnMemoryEnv, kwargs={'size': 7})
+gymnasium.register('MemoryS7View3FirstColumnNav-v0', entry_point=memory_s7_view3_first_column_nav)
