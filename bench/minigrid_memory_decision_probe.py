@@ -1,7 +1,8 @@
 """At MiniGrid-MemoryS7's split, does a model's choice depend on what it saw? Replays a model of
 minigrid_memory_tasks:MemoryS7View3Nav-v0 and prints P(forward) and the value facing an object at the split, by
 whether that object matches the start room's and whether the start room's object was seen. First
-it prints what the agent sees from the split, facing west, with a 7x7 and a 3x3 view.
+it prints what the agent sees from the split, facing west, with a 7x7 and a 3x3 view; last, for an
+LSTM model of MemoryS7View3FirstColumnNav-v0, how much of the cue its output keeps along the walk.
 
 usage: PYTHONPATH=bench .venv/bin/python bench/minigrid_memory_decision_probe.py MODEL [EPISODES] [--env ID]
        (--env minigrid_memory_tasks:MemoryS7View3FirstColumnNav-v0 for a model of that task)
@@ -54,3 +55,21 @@ with chainer.no_backprop_mode():
 for (seen, matches), values in sorted(p_forward.items()):
     p, v = np.mean(values, axis=0)
     print(f'cue seen {seen!s:5} object matches {matches!s:5}: P(forward) {p:.3f}, value {v:.3f} over {len(values)} visits')
+
+# How much of the cue an LSTM carries: its output after each step of a fixed walk from the first
+# column (forward 4 times, then left), averaged over key-cue and over ball-cue episodes; the norm of
+# the difference of the two means (0: nothing of the cue kept). Only where every start is there.
+if model.use_lstm and args.env.endswith('FirstColumnNav-v0'):
+    outputs = {}
+    with chainer.no_backprop_mode():
+        for _ in range(60):
+            env.reset()
+            cue, state, walk = type(env.env.unwrapped.grid.get(*CUE)).__name__, None, []
+            for action in (FORWARD, FORWARD, FORWARD, FORWARD, 0):
+                _, _, state = model(phi(env.state[None]), state)
+                walk.append(np.asarray(state[1].array).ravel())
+                env.receive_action(action)
+            outputs.setdefault(cue, []).append(walk)
+    difference = np.mean(outputs['Key'], axis=0) - np.mean(outputs['Ball'], axis=0)
+    print('the cue in the LSTM\'s output along the walk (norm of key minus ball):',
+          ' '.join(f'{np.linalg.norm(step):.3f}' for step in difference))
