@@ -3,6 +3,8 @@ column: success, whether the start room's object (at (1, 2)) was ever in view, a
 
 usage: .venv/bin/python bench/minigrid_memory_probe.py MODEL [EPISODES] [--minigrid-obs one-hot|symbols]
            [--env-kwargs KEY:VALUE ...]      (the options the model was trained with)
+       PYTHONPATH=bench .venv/bin/python bench/minigrid_memory_probe.py MODEL [EPISODES] \
+           --env minigrid_memory_tasks:MemoryS7View3Nav-v0     (that task, which sets its own view)
 """
 import argparse
 import os
@@ -22,8 +24,10 @@ parser.add_argument('model')
 parser.add_argument('episodes', type=int, nargs='?', default=200)
 parser.add_argument('--minigrid-obs', default='one-hot')
 parser.add_argument('--env-kwargs', type=env_kwarg, nargs='+', metavar='KEY:VALUE')
+parser.add_argument('--env', help='a module:EnvId of bench/minigrid_memory_tasks.py instead of MiniGrid-MemoryS7-v0')
 args = parser.parse_args()
-env = GymEnv('MiniGrid-MemoryS7-v0', seed=1, train=False, minigrid_obs=args.minigrid_obs, env_kwargs=args.env_kwargs)
+env = (GymEnv(args.env, seed=1, train=False) if args.env else
+       GymEnv('MiniGrid-MemoryS7-v0', seed=1, train=False, minigrid_obs=args.minigrid_obs, env_kwargs=args.env_kwargs))
 model = load_model(args.model, env.model_spec)
 rng = np.random.RandomState(0)
 by_column = {}

@@ -108,6 +108,37 @@ def test_minigrid_one_hot_is_its_one_hot_view_as_one_vector():
     assert env.state.dtype == np.float32 and not np.array_equal(env.state, view.reshape(-1))
 
 
+def test_the_benchs_minigrid_t_maze_shows_the_cue_only_at_the_start_and_needs_it_at_the_split(monkeypatch):
+    # bench/minigrid_memory_tasks.py's MemoryS7View3FirstColumnNav-v0, whose learning
+    # trained_model/minigrid_memory_s7/ reports: the cue in view at the first step only, and at the
+    # split the same view whichever the cue, so only a memory of it succeeds every time.
+    pytest.importorskip('minigrid', reason='minigrid is not installed (make setup-gym installs it)')
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'bench'))
+    left, forward, cue_cell, upper_object = 0, 2, (1, 2), (5, 1)
+    views_at_the_split, successes = {}, 0
+    for seed in range(40):
+        env = GymEnv('minigrid_memory_tasks:MemoryS7View3FirstColumnNav-v0', seed=seed, train=False)
+        grid = env.env.unwrapped
+        assert env.model_spec == ModelSpec(3, 180, vector_input=True)
+        assert tuple(int(x) for x in grid.agent_pos) == (1, 3) and grid.agent_sees(*cue_cell)
+        cue, upper = type(grid.grid.get(*cue_cell)), type(grid.grid.get(*upper_object))
+        for _ in range(4):
+            env.receive_action(forward)
+            assert not grid.agent_sees(*cue_cell)
+        env.receive_action(left)  # at the split, facing the upper object
+        views_at_the_split.setdefault(upper.__name__, set()).add((cue.__name__, env.state.tobytes()))
+        if cue is not upper:
+            env.receive_action(left)
+            env.receive_action(left)
+        env.receive_action(forward)
+        assert env.is_terminal
+        successes += env.reward > 0
+    assert successes == 40
+    for upper, seen in views_at_the_split.items():
+        assert {cue for cue, _ in seen} == {'Key', 'Ball'}  # both cues met with this upper object
+        assert len({view for _, view in seen}) == 1, f'the view at the split tells the cue ({upper} above)'
+
+
 def test_env_kwargs_go_to_gymnasium_make_as_python_literals_in_training_and_in_the_demo(tmp_path):
     pytest.importorskip('minigrid', reason='minigrid is not installed (make setup-gym installs it)')
     env = GymEnv('MiniGrid-MemoryS7-v0', seed=0, train=False, minigrid_obs='one-hot',
