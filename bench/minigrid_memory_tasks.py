@@ -35,8 +35,9 @@ class NavigationActions(gymnasium.ActionWrapper):
         return action
 
 
-def memory_s7_view3_nav(render_mode=None):
-    env = gymnasium.make('MiniGrid-MemoryS7-v0', agent_view_size=3, render_mode=render_mode)
+def view3_navigation(base_id, render_mode=None):
+    """base_id with a 3x3 view, seen one-hot, and the three navigation actions."""
+    env = gymnasium.make(base_id, agent_view_size=3, render_mode=render_mode)
     return NavigationActions(with_package_wrappers('MiniGrid-MemoryS7-v0', env, 'one-hot'))
 
 
@@ -51,11 +52,7 @@ class FirstColumnMemoryEnv(MemoryEnv):
         self.agent_pos = np.array((1, height // 2))
 
 
-def memory_s7_view3_first_column_nav(render_mode=None):
-    env = gymnasium.make('MemoryS7FirstColumn-v0', agent_view_size=3, render_mode=render_mode)
-    return NavigationActions(with_package_wrappers('MiniGrid-MemoryS7-v0', env, 'one-hot'))
-
-
-gymnasium.register('MemoryS7View3Nav-v0', entry_point=memory_s7_view3_nav)
+gymnasium.register('MemoryS7View3Nav-v0', entry_point=view3_navigation, kwargs={'base_id': 'MiniGrid-MemoryS7-v0'})
 gymnasium.register('MemoryS7FirstColumn-v0', entry_point=FirstColumnMemoryEnv, kwargs={'size': 7})
-gymnasium.register('MemoryS7View3FirstColumnNav-v0', entry_point=memory_s7_view3_first_column_nav)
+gymnasium.register('MemoryS7View3FirstColumnNav-v0', entry_point=view3_navigation,
+                   kwargs={'base_id': 'MemoryS7FirstColumn-v0'})

@@ -13,16 +13,15 @@ MODEL_DIRS = sorted(name for name in os.listdir(TRAINED) if os.path.isdir(os.pat
 
 def demo_command(name):
     """The demo command of trained_model/<name>/README.md (its first line that runs a demo script):
-    (environment variables set before it, e.g. PYTHONPATH=bench for a bench task; the script and
-    its arguments)."""
+    the environment variables it sets (PYTHONPATH=bench for a task of bench/), the script and its
+    arguments."""
     with open(os.path.join(TRAINED, name, 'README.md')) as f:
         for line in f:
-            if not line.strip().startswith(('.venv/bin/python demo_a3c_', 'PYTHONPATH=bench .venv/bin/python demo_a3c_')):
-                continue
-            words = shlex.split(line.strip())
-            settings = [word for word in words[:1] if word == 'PYTHONPATH=bench']
-            command = words[len(settings):]
-            return dict(setting.split('=', 1) for setting in settings), command[1:]
+            line, settings = line.strip(), {}
+            if line.startswith('PYTHONPATH=bench '):
+                line, settings = line[len('PYTHONPATH=bench '):], {'PYTHONPATH': os.path.join(ROOT, 'bench')}
+            if line.startswith('.venv/bin/python demo_a3c_'):
+                return settings, shlex.split(line)[1:]
     raise AssertionError(f'trained_model/{name}/README.md gives no demo command')
 
 
@@ -50,8 +49,7 @@ def test_model_plays_one_episode_with_its_readme_demo_command(name):
     assert os.path.isfile(os.path.join(ROOT, model)), model
     if '--n-runs' in args:
         del args[args.index('--n-runs'):args.index('--n-runs') + 2]
-    env = dict(os.environ, **{key: os.path.join(ROOT, value) for key, value in settings.items()})
-    result = run_script(script, *args, '--n-runs', '1', timeout=600, env=env)
+    result = run_script(script, *args, '--n-runs', '1', timeout=600, env=dict(os.environ, **settings))
     assert result.returncode == 0, result.stderr
     model_line, *lines = result.stdout.splitlines()  # first, what the model file says of itself
     assert model_line.startswith('model: ')
