@@ -209,19 +209,21 @@ class Interrupted(Exception):
 
 
 class InterruptOnce:
-    """A signal handler: the first SIGINT or SIGTERM raises Interrupted; later ones only say that the
-    stop is under way, so that they cannot cut the save short. Two come together more often than
-    not: Ctrl-C in a terminal reaches a wrapper script (bench/learn_until.sh) and the trainer, and
-    the wrapper passes its own on."""
+    """A signal handler: the first SIGINT or SIGTERM is recorded, and monitor() stops the run at its
+    next look (within a fraction of a second); later ones only say that the stop is under way, so
+    that they cannot cut the save short. Two come together more often than not: Ctrl-C in a
+    terminal reaches a wrapper script (bench/learn_until.sh) and the trainer, and the wrapper passes
+    its own on. Recorded, not raised here: an exception raised by a handler is lost when the signal
+    lands in a weakref callback or a finalizer ("Exception ignored in ..."), and the run went on."""
 
     def __init__(self):
-        self.received = False
+        self.received = None  # the first signal's name
 
     def __call__(self, signum, frame):
         name = signal.Signals(signum).name
-        if not self.received:
-            self.received = True
-            raise Interrupted(name)
+        if self.received is None:
+            self.received = name
+            return
         print(f'{name} received again: the run is already stopping (it saves the model first); wait',
               file=sys.stderr, flush=True)
 
@@ -262,7 +264,7 @@ def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, mo
     try:
         for worker in workers:
             worker.start()
-        failure = monitor(workers, shared, args, start_time, save_checkpoint, stats)
+        failure = monitor(workers, shared, args, start_time, save_checkpoint, stats, interrupt_once)
     except Interrupted as interruption:
         print(f'\n{interruption} received: stopping the workers', file=sys.stderr, flush=True)
         stop_workers(workers, shared)
@@ -342,14 +344,17 @@ def report_write_failure(error, outdir):
     return 1
 
 
-def monitor(workers, shared, args, start_time, save_checkpoint, stats):
+def monitor(workers, shared, args, start_time, save_checkpoint, stats, interrupt_once):
     """Show progress, write checkpoints and statistics until every worker has finished; return a
-    failure (a message, or the WriteError that stopped the run), or None."""
+    failure (a message, or the WriteError that stopped the run), or None. Raises Interrupted once
+    interrupt_once has received a signal."""
     last_time, last_steps = time.time(), shared.counter.value
     next_checkpoint = (last_steps // args.checkpoint_frequency + 1) * args.checkpoint_frequency
     stats_frequency = getattr(args, 'stats_frequency', DEFAULT_STATS_FREQUENCY)
     next_stats = (last_steps // stats_frequency + 1) * stats_frequency
     while True:
+        if interrupt_once.received:
+            raise Interrupted(interrupt_once.received)
         for worker in workers:
             worker.join(timeout=0.2 / len(workers))
             if worker.exitcode not in (None, 0):
