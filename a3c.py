@@ -200,8 +200,9 @@ class A3C:
         grad_norm = self.optimizer.update(self.shared_params, self.shared_stats,
                                           gradients_in_order(self.ordered_params), self.lr, local=self.local_params)
         if self.sums is not None:  # for stats.csv
-            add_update(self.sums, n, loss_node.entropy.sum(), loss_node.values.sum(), loss_node.advantages.sum(),
-                       loss_node.policy_loss, loss_node.value_loss, grad_norm, self.optimizer.max_grad_norm)
+            add_update(self.sums, n, (loss_node.entropy.sum(), loss_node.values.sum(), loss_node.advantages.sum(),
+                                      loss_node.policy_loss, loss_node.value_loss, grad_norm,
+                                      grad_norm > self.optimizer.max_grad_norm))
 
         self.n_steps = 0
         self.segment_start_state = detach(self.recurrent_state)

@@ -37,10 +37,12 @@ def views_by_parameter(model, flat):
     assert offset == flat.size, 'the flat buffer does not match the model'
 
 
-def bind_parameters(model, flat):
-    """Make every parameter of model a view of flat, keeping the current values."""
+def bind_parameters(model, flat, keep_values=True):
+    """Make every parameter of model a view of flat, keeping the current values (written into flat),
+    or, with keep_values=False, taking flat's."""
     for param, view in views_by_parameter(model, flat):
-        view[...] = param.array
+        if keep_values:
+            view[...] = param.array
         param.array = view
 
 

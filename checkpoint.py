@@ -3,7 +3,8 @@
 A checkpoint is an HDF5 file `checkpoint_<steps>.h5` in the run directory with
 the shared parameters and RMSProp statistics (flat vectors, in the layout of
 async_util.parameters_in_order), and as attributes the global step counter,
-the elapsed seconds, the best evaluation mean so far and the run's arguments.
+the elapsed seconds, the best evaluation mean so far and the run's arguments; for the Q-learning
+methods also the target network's parameters and each worker's final epsilon.
 It is written to a temporary file, flushed to disk and renamed (atomic_files.py):
 a process killed at any instant, or a disk that fills up, leaves the previous
 checkpoints as they were. The trainer keeps the newest few (--keep-checkpoints);
@@ -37,6 +38,8 @@ class Checkpoint:
     args: dict
     path: str = ''
     recorded_evaluations: list = None  # the steps of scores.txt's rows when it was written
+    target_params: np.ndarray = None  # the Q-learning methods' target network (flat, as params)
+    final_epsilons: list = None  # the Q-learning methods' final epsilon of each worker
 
 
 def check_finite(what, *arrays):
@@ -48,7 +51,8 @@ def check_finite(what, *arrays):
 def write_checkpoint(outdir, checkpoint, keep=0):
     """Write checkpoint atomically (WriteError if it cannot be); then, if keep > 0, delete all but
     the newest keep."""
-    check_finite(f'the model at step {checkpoint.steps}', checkpoint.params, checkpoint.stats)
+    check_finite(f'the model at step {checkpoint.steps}', checkpoint.params, checkpoint.stats,
+                 *([] if checkpoint.target_params is None else [checkpoint.target_params]))
     path = os.path.join(outdir, f'checkpoint_{checkpoint.steps}.h5')
 
     def write(buffer):
@@ -61,6 +65,10 @@ def write_checkpoint(outdir, checkpoint, keep=0):
             f.attrs['args'] = json.dumps(checkpoint.args, sort_keys=True)
             if checkpoint.recorded_evaluations is not None:
                 f.attrs['recorded_evaluations'] = json.dumps(checkpoint.recorded_evaluations)
+            if checkpoint.target_params is not None:
+                f['target_params'] = checkpoint.target_params
+            if checkpoint.final_epsilons is not None:
+                f.attrs['final_epsilons'] = json.dumps(checkpoint.final_epsilons)
     write_bytes(path, hdf5_bytes(write))
     if keep > 0:
         for old in checkpoint_paths(outdir)[keep:]:
@@ -77,8 +85,12 @@ def read_checkpoint(path):
             f['rmsprop_stats'][()]
         recorded = attrs.get('recorded_evaluations')
         optional = {name: attrs.get(name) for name in ('elapsed', 'best_mean')}
+        target_params = f['target_params'][()] if 'target_params' in f else None
+        final_epsilons = attrs.get('final_epsilons')
     if params.shape != stats.shape:
         raise ValueError('parameters and statistics differ in size')
+    if target_params is not None and target_params.shape != params.shape:
+        raise ValueError('the target network and the parameters differ in size')
     if not isinstance(args, dict):
         raise ValueError('its arguments are not a JSON object')
     for name, default in (('elapsed', 0.0), ('best_mean', -math.inf)):
@@ -87,7 +99,9 @@ def read_checkpoint(path):
             optional[name] = default
     return Checkpoint(steps=steps, params=params, stats=stats, elapsed=float(optional['elapsed']),
                       best_mean=float(optional['best_mean']), args=args, path=path,
-                      recorded_evaluations=None if recorded is None else json.loads(recorded))
+                      recorded_evaluations=None if recorded is None else json.loads(recorded),
+                      target_params=target_params,
+                      final_epsilons=None if final_epsilons is None else json.loads(final_epsilons))
 
 
 def checkpoint_paths(outdir):

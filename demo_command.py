@@ -1,5 +1,8 @@
-"""The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py): play whole episodes with a model,
-or with a uniformly random policy (--random), the baseline a score is read against."""
+"""The demos' command line (demo_a3c_ale.py, demo_a3c_doom.py, demo_a3c_gym.py): play whole episodes
+with a model, or with a uniformly random policy (--random), the baseline a score is read against. The
+model file says which method trained it: an A3C model samples its policy, a Q-learning model plays
+epsilon-greedily with its training's --eval-epsilon (--epsilon to change it)."""
+import json
 import os
 import sys
 import time
@@ -10,10 +13,11 @@ import numpy as np
 
 from animation import GifRecorder
 from errors import (ArgumentParser, UsageError, WriteError, exit_with_usage_error, non_negative_float,
-                    positive_float, positive_int)
+                    positive_float, positive_int, probability)
 from evaluation import run_episode, summarize
-from model_info import describe
+from model_info import algorithm_name, describe
 from models import load_model, read_model_info
+from q_learning import METHODS
 from paths import check_new_file, check_readable_file, prepare_empty_directory
 from seeding import independent_seeds
 
@@ -30,7 +34,13 @@ def parse_args(kind, argv=None):
     parser.add_argument(kind.display_flag, dest='use_sdl', action='store_true', help='show the game (needs a display)')
     parser.add_argument('--n-runs', type=positive_int, default=10, help='episodes to play (default 10)')
     parser.add_argument('--deterministic', action='store_true',
-                        help='take the most probable action instead of sampling')
+                        help='take the most probable action instead of sampling (a Q-learning model: the greedy '
+                             'one, epsilon 0)')
+    parser.add_argument('--epsilon', type=probability, default=None, metavar='E',
+                        help="a Q-learning model's epsilon-greedy play (default: its training's --eval-epsilon, "
+                             "0.05 for the paper's settings)")
+    parser.add_argument('--algorithm', choices=('a3c',) + METHODS, default=None,
+                        help='expect a model of this method (optional: the file tells)')
     parser.add_argument('--random', action='store_true',
                         help='play uniformly random actions instead of a model (MODEL, if given, is not '
                              'loaded): the baseline')
@@ -68,9 +78,35 @@ def open_player(kind, args):
         if other:
             raise UsageError(f'{args.model!r} holds a model trained on {other[0]} but this is {other[1]}; give a '
                              f'model trained on {kind.short_name(env_path)}')
-        model = load_model(args.model, env.model_spec, use_lstm=args.use_lstm)
+        expects_q = None if args.algorithm is None else args.algorithm != 'a3c'
+        model = load_model(args.model, env.model_spec, use_lstm=args.use_lstm, q_values=expects_q)
+        check_algorithm(args, info, model)
+        if hasattr(model, 'epsilon'):  # a Q-learning model
+            model.epsilon = args.epsilon if args.epsilon is not None else recorded_eval_epsilon(info)
+        elif args.epsilon is not None:
+            raise UsageError(f'--epsilon is for a Q-learning model\'s epsilon-greedy play; {args.model!r} holds an '
+                             f'A3C model, which samples its policy: drop --epsilon')
         print(f'model: {describe(info, env.model_spec.continuous)}', flush=True)
     return env, model, np.random.RandomState(action_seed)
+
+
+def check_algorithm(args, info, model):
+    """--algorithm, when given, must be the one the file says trained it (where it says)."""
+    if args.algorithm is None or 'algorithm' not in info or 'arguments' not in info:
+        return
+    trained_with = json.loads(info['arguments']).get('algorithm', 'a3c')
+    if trained_with != args.algorithm:
+        raise UsageError(f'{args.model!r} holds a model trained with {algorithm_name(trained_with, model.use_lstm)}, '
+                         f'not {algorithm_name(args.algorithm, model.use_lstm)}: drop --algorithm or give such a model')
+
+
+def recorded_eval_epsilon(info, default=0.05):
+    """The --eval-epsilon a Q-learning model's run evaluated with (default where the file does not say)."""
+    try:
+        value = json.loads(info.get('arguments', '{}')).get('eval_epsilon')
+    except ValueError:
+        value = None
+    return default if value is None else float(value)
 
 
 def read_model_info_or_nothing(path):

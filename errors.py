@@ -64,6 +64,13 @@ def non_negative_float(text):
     return value
 
 
+def probability(text):
+    value = _float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a probability (a number from 0 to 1)')
+    return value
+
+
 def _float(text):
     try:
         value = float(text)

@@ -27,9 +27,19 @@ def code_revision():
     return revision or 'unknown'
 
 
+ALGORITHM_NAMES = {'n-step-q': 'n-step Q', 'one-step-q': 'one-step Q', 'one-step-sarsa': 'one-step Sarsa'}
+
+
+def algorithm_name(algorithm, use_lstm):
+    """'A3C FF', 'A3C LSTM', 'n-step Q', 'one-step Q' or 'one-step Sarsa' (--algorithm's method)."""
+    if algorithm == 'a3c':
+        return 'A3C LSTM' if use_lstm else 'A3C FF'
+    return ALGORITHM_NAMES[algorithm]
+
+
 def run_info(kind, env_path, args, n_actions):
     """What every model of a run shares; the steps and evaluation mean are added at each save."""
-    info = {'algorithm': 'A3C LSTM' if args.use_lstm else 'A3C FF', 'n_actions': int(n_actions),
+    info = {'algorithm': algorithm_name(getattr(args, 'algorithm', 'a3c'), args.use_lstm), 'n_actions': int(n_actions),
             'arguments': json.dumps(vars(args), sort_keys=True), 'code_revision': code_revision(),
             'python_version': platform.python_version(), 'chainer_version': chainer.__version__,
             'numpy_version': np.__version__}

@@ -11,6 +11,7 @@ class ModelSpec:
     vector_input: bool = False    # vectors through a fully connected torso instead of images
     continuous: bool = False      # a Gaussian policy over a Box of n_actions dimensions
     normalize_observations: bool = False  # vectors through running statistics first (obs_normalizer.py)
+    q_values: bool = False        # Q(s, a) per action (the Q-learning methods) instead of a policy and a value
 
     @property
     def lstm_size(self):

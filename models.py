@@ -3,7 +3,8 @@
 Files are Chainer HDF5 with the original's layout, so the original's published
 models load unchanged: FF is 0=torso (0/0 conv1, 0/1 conv2, 0/2 fc),
 1=policy (1/0), 2=value (2/0); LSTM is 0=torso, 1=LSTM (1/upward, 1/lateral),
-2=policy, 3=value. A model of vectors has one fully connected layer as its torso (0/0).
+2=policy, 3=value. A Q-learning model (QNetwork) is 0=torso, 1=Q(s, .) (1/0): no value, and a
+head of one output per action. A model of vectors has one fully connected layer as its torso (0/0).
 An A3C FF model for continuous actions has the value's own torso as 3: the paper's policy and value
 share no parameters there. A model with --normalize-obs ends with its observation statistics
 (count, mean, var: obs_normalizer.py).
@@ -29,6 +30,7 @@ from model_spec import ModelSpec
 from obs_normalizer import ObservationNormalizer
 from gaussian_policy import FCGaussianPolicy
 from policy import FCSoftmaxPolicy
+from q_function import EpsilonGreedy, FCQFunction
 from v_function import FCVFunction
 
 
@@ -121,11 +123,34 @@ class A3CLSTM(chainer.ChainList):
         return self.pi(hs), self.v(hs), (c, h)
 
 
+class QNetwork(chainer.ChainList):
+    """Q(s, .) for the asynchronous Q-learning methods: A3C FF's torso and one linear output per
+    action (the paper's value-based methods used the same network as A3C FF)."""
+    use_lstm = False
+
+    def __init__(self, spec):
+        self.head = make_torso(spec)
+        self.q = FCQFunction(self.head.n_output_channels, spec.n_actions)
+        super().__init__(self.head, self.q)
+        add_normalizer(self, spec)
+        self.epsilon = 0.0  # the epsilon-greedy choice's: the evaluation's or the demo's
+
+    def forward(self, x, recurrent_state=None, keep=None, replay=None):
+        """(the epsilon-greedy choice, Q(s, .), None) for a batch of states, in the shape of the A3C
+        models' (pi, V, recurrent state); keep, replay: as A3CFF's."""
+        q = self.q(self.head(normalized(self, x), keep, replay))
+        return EpsilonGreedy(q, self.epsilon), q, None
+
+
+def network_class(spec, use_lstm):
+    return QNetwork if spec.q_values else A3CLSTM if use_lstm else A3CFF
+
+
 def make_model(spec, use_lstm, rng, lstm_forget_bias=None):
     """A new model of spec's shape (a ModelSpec), initialised as Torch does, as the original's was.
     lstm_forget_bias, if given, then sets the LSTM's forget-gate biases: Torch's start them near 0
     (sigmoid 0.5: the cell forgets half of itself a step); Chainer's own L.LSTM starts them at 1."""
-    model = A3CLSTM(spec) if use_lstm else A3CFF(spec)
+    model = network_class(spec, use_lstm)(spec)
     init_like_torch(model, rng)
     if lstm_forget_bias is not None:
         model.lstm.upward.b.array.reshape(-1, 4)[:, 2] = lstm_forget_bias  # gates a, i, f, o, by unit
@@ -157,43 +182,54 @@ def inspect_model_file(path):
     try:
         with h5py.File(path, 'r') as f:
             use_lstm = 'upward' in f.get('1', {})
+            q_values = not use_lstm and '2/0/W' not in f  # A3C FF's value, A3C LSTM's policy
             policy = f['2' if use_lstm else '1']
             torso_weight = f['0/0/W']
             normalizes = any(isinstance(group, h5py.Group) and {'count', 'mean', 'var'} <= set(group)
                              for group in f.values())
             return use_lstm, ModelSpec(int(policy['0/W'].shape[0]), int(torso_weight.shape[1]),
                                        vector_input=torso_weight.ndim == 2, continuous='1' in policy,
-                                       normalize_observations=normalizes)
+                                       normalize_observations=normalizes, q_values=q_values)
     except (OSError, KeyError) as error:
         raise UsageError(f'{path!r} is not an A3C model file ({error}); '
                          'give a .h5 written by a3c_ale.py') from None
 
 
-def load_model(path, spec, use_lstm=None):
-    """Load a model file for a game whose model has spec's shape (a ModelSpec); FF or LSTM is read
-    from the file.
+def network_name(spec, use_lstm):
+    """'an A3C FF', 'an A3C LSTM' or 'a Q-learning', for messages (... model)."""
+    return 'a Q-learning' if spec.q_values else 'an A3C LSTM' if use_lstm else 'an A3C FF'
+
+
+def load_model(path, spec, use_lstm=None, q_values=None):
+    """Load a model file for a game whose model has spec's shape (a ModelSpec); FF or LSTM, and
+    A3C or Q-learning, are read from the file.
 
     use_lstm, when given, must agree with the file (the original failed here with
-    an opaque HDF5 error).
+    an opaque HDF5 error); so must q_values (the network of a Q-learning method), when given.
     """
     file_uses_lstm, file_spec = inspect_model_file(path)
-    kind = 'A3C LSTM' if file_uses_lstm else 'A3C FF'
+    kind = network_name(file_spec, file_uses_lstm).split(' ', 1)[1]
+    if q_values is not None and q_values != file_spec.q_values:
+        wanted = 'a Q-learning one (n-step-q, one-step-q, one-step-sarsa)' if q_values else 'an A3C one'
+        raise UsageError(f'{path!r} holds {network_name(file_spec, file_uses_lstm)} model, not {wanted}; give '
+                         f'a model of the algorithm asked for, or ask for the one that trained it')
     if use_lstm is not None and use_lstm != file_uses_lstm:
         fix = 'add --use-lstm' if file_uses_lstm else 'drop --use-lstm'
-        raise UsageError(f'{path!r} holds an {kind} model; {fix}')
+        raise UsageError(f'{path!r} holds {network_name(file_spec, file_uses_lstm)} model; {fix}')
     if (file_spec.vector_input, file_spec.continuous) != (spec.vector_input, spec.continuous):
-        raise UsageError(f'{path!r} holds an {kind} model for {file_spec.describe()} but this game has '
-                         f'{spec.describe()}; give a model trained on this game')
+        raise UsageError(f'{path!r} holds {network_name(file_spec, file_uses_lstm)} model for {file_spec.describe()} '
+                         f'but this game has {spec.describe()}; give a model trained on this game')
     if file_spec.n_actions != spec.n_actions:
-        raise UsageError(f'{path!r} holds an {kind} model for {file_spec.n_actions} actions but this game has '
-                         f'{spec.n_actions}; give a model trained on this game')
+        raise UsageError(f'{path!r} holds {network_name(file_spec, file_uses_lstm)} model for {file_spec.n_actions} '
+                         f'actions but this game has {spec.n_actions}; give a model trained on this game')
     if file_spec.n_input_channels != spec.n_input_channels:
-        raise UsageError(f'{path!r} holds an {kind} model that reads {file_spec.n_input_channels} input channels '
+        raise UsageError(f'{path!r} holds {network_name(file_spec, file_uses_lstm)} model that reads {file_spec.n_input_channels} input channels '
                          f'but these settings give {spec.n_input_channels}; give the environment options it was '
                          'trained with (its run\'s args.txt)')
     # Whether observations go through statistics is the model's own (training's --normalize-obs).
-    spec = dataclasses.replace(spec, normalize_observations=file_spec.normalize_observations)
-    model = A3CLSTM(spec) if file_uses_lstm else A3CFF(spec)
+    spec = dataclasses.replace(spec, normalize_observations=file_spec.normalize_observations,
+                               q_values=file_spec.q_values)
+    model = network_class(spec, file_uses_lstm)(spec)
     try:
         chainer.serializers.load_hdf5(path, model)
     except (OSError, KeyError, ValueError, TypeError) as error:

@@ -5,7 +5,8 @@ usage: python plot_scores.py RUN_DIR_OR_SCORES [...] [--reference FILE] [-o scor
 Each run is a line (the evaluation mean) with a band of one standard
 deviation around it and its median dotted. Runs whose directory holds a
 stats.csv (the trainer writes one) get three more panels: the policy's
-entropy, the values and the steps/s over the global steps. --reference adds a curve in the
+entropy, the values and the steps/s over the global steps (for the Q-learning methods: the
+workers' epsilon, Q(s, a) and the steps/s). --reference adds a curve in the
 same format, such as the original's (its repository's trained_model/breakout_ff/scores.txt),
 dashed. Without -o, a single run's plot goes beside its scores.txt as
 scores.txt.png.
@@ -59,15 +60,16 @@ def read_stats(scores_file):
     with open(path) as f:
         rows = list(csv.DictReader(f))
     columns = {}
-    for name in STATS_PANELS_COLUMNS:
+    for name in rows[0].keys() if rows else ():
         columns[name] = np.array([float(row[name]) if row.get(name) not in (None, '') else np.nan for row in rows])
     return columns if len(rows) else None
 
 
-# (column of stats.csv, y label) of the panels beside the scores
-STATS_PANELS = (('entropy', 'policy entropy (mean over states)'), ('value', 'V(s) (mean over states)'),
-                ('steps_per_s', 'global steps/s'))
-STATS_PANELS_COLUMNS = ('steps',) + tuple(column for column, _ in STATS_PANELS)
+# The panels beside the scores: per panel, (column of stats.csv, y label) of A3C's runs, then of the
+# Q-learning methods' runs; each run draws the first of them its stats.csv has.
+STATS_PANELS = ((('entropy', 'policy entropy (mean over states)'), ('epsilon', 'epsilon (mean over updates)')),
+                (('value', 'V(s) (mean over states)'), ('q', 'Q(s, a) of the action taken (mean)')),
+                (('steps_per_s', 'global steps/s'),))
 
 
 def plot(runs, output, reference=None, title=None, labels=None, xlabel='global steps (4 frames each)'):
@@ -95,12 +97,16 @@ def plot(runs, output, reference=None, title=None, labels=None, xlabel='global s
         steps, mean, stdev = steps[shown], mean[shown], stdev[shown]
         line, = axes.plot(steps, mean, '--', color='black', label=f'{label_of(reference)} (reference mean)')
         axes.fill_between(steps, mean - stdev, mean + stdev, color='black', alpha=0.08)
-    for panel, (column, ylabel) in zip(panels, STATS_PANELS):
+    for panel, choices in zip(panels, STATS_PANELS):
+        ylabels = []
         for run_stats, label in zip(stats, labels):
-            if run_stats is not None:
+            column, ylabel = next(((column, ylabel) for column, ylabel in choices if column in (run_stats or {})),
+                                  (None, None))
+            if column is not None:
                 panel.plot(run_stats['steps'], run_stats[column], label=label)
+                ylabels += [ylabel] if ylabel not in ylabels else []
         panel.set_xlabel(xlabel)
-        panel.set_ylabel(ylabel)
+        panel.set_ylabel(' / '.join(ylabels))
         panel.grid(alpha=0.3)
         panel.legend(loc='best', fontsize='small')
     axes.set_xlabel(xlabel)

@@ -1,4 +1,5 @@
-"""Many A3C runs at once (games x seeds x FF/LSTM) on Ray, and the paper's table from them.
+"""Many runs at once (games x seeds x kinds: A3C FF, A3C LSTM, the Q-learning methods) on Ray, and
+the paper's table from them.
 
 usage: python sweep_a3c_ale.py SWEEP_DIR --games breakout pong --seeds 0 1 2 --processes 16 [a3c_ale.py options]
        python sweep_a3c_ale.py SWEEP_DIR --games CartPole-v1 InvertedPendulum-v5 ... [a3c_gym.py options]
@@ -6,7 +7,8 @@ usage: python sweep_a3c_ale.py SWEEP_DIR --games breakout pong --seeds 0 1 2 --p
        python sweep_a3c_ale.py SWEEP_DIR --table                 (the table and curves from what is there)
 
 Each (game, kind, seed) is one a3c_ale.py run (a3c_gym.py for a Gymnasium id, which has a version:
-CartPole-v1) in SWEEP_DIR/<game>_<ff|lstm>_seed<k>/, started as a Ray
+CartPole-v1) in SWEEP_DIR/<game>_<kind>_seed<k>/ (kind: ff, lstm, n-step-q, one-step-q,
+one-step-sarsa, the last three with --algorithm), started as a Ray
 task that needs --processes CPUs, so Ray places as many runs on a node as its cores allow. Without
 --address Ray starts inside this command on this machine; with it the runs go to that cluster,
 whose nodes must see SWEEP_DIR and this checkout at the same paths (a shared file system). Running
@@ -33,14 +35,14 @@ from checkpoint import checkpoint_paths  # noqa: E402
 from errors import ArgumentParser, UsageError, exit_with_usage_error, positive_int  # noqa: E402
 from gym_env import GYM, resolve_env_id, short_name  # noqa: E402
 from run_dir import LOCK_NAME  # noqa: E402
-from sweep_table import run_name, write_table  # noqa: E402
-from train_command import make_parser  # noqa: E402
+from sweep_table import KINDS, run_name, write_table  # noqa: E402
+from train_command import parse_args as parse_trainer_args  # noqa: E402
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 TRAINERS = {ATARI.name: os.path.join(ROOT, 'a3c_ale.py'), GYM.name: os.path.join(ROOT, 'a3c_gym.py')}
 SUMMARY_INTERVAL = 60.0
 POLL_INTERVAL = 2.0
-SET_BY_THE_SWEEP = ('--outdir', '--resume', '--seed', '--use-lstm')
+SET_BY_THE_SWEEP = ('--outdir', '--resume', '--seed', '--use-lstm', '--algorithm')
 START_MARK = '# sweep: started'
 
 
@@ -51,8 +53,9 @@ def parse_args(argv=None):
     parser.add_argument('--games', nargs='+', metavar='GAME',
                         help='ALE game ids (breakout pong ...) and Gymnasium ids (CartPole-v1 ...)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0], help='seeds (default 0)')
-    parser.add_argument('--kinds', nargs='+', choices=('ff', 'lstm'), default=['ff'],
-                        help='A3C FF, A3C LSTM or both (default ff)')
+    parser.add_argument('--kinds', nargs='+', choices=KINDS, default=['ff'],
+                        help='A3C FF (ff), A3C LSTM (lstm), the paper\'s Q-learning methods (n-step-q, one-step-q, '
+                             'one-step-sarsa), any of them (default ff)')
     parser.add_argument('--processes', type=positive_int, default=16,
                         help='worker processes (and Ray CPUs) of each run (default 16)')
     parser.add_argument('--address', default=None,
@@ -68,13 +71,25 @@ def parse_args(argv=None):
     for option in trainer_options:
         if option.split('=')[0] in SET_BY_THE_SWEEP:
             parser.error(f'{option.split("=")[0]} is set by the sweep for each run'
-                         + ('; use --kinds lstm' if option == '--use-lstm' else ''))
+                         + ('; use --kinds lstm' if option == '--use-lstm' else '')
+                         + ('; use --kinds n-step-q (one-step-q, one-step-sarsa)' if option.startswith('--algorithm')
+                            else ''))
     if args.address and args.num_cpus:
         parser.error('--num-cpus is for the local Ray; a cluster has the CPUs its nodes have')
     # Every run's own command line must be right before anything starts: its trainer's parser says.
     for game in args.games:
-        make_parser(environment_of(game)).parse_args([str(args.processes), game, *trainer_options])
+        for kind in args.kinds:
+            try:
+                parse_trainer_args(environment_of(game), [str(args.processes), game, *trainer_options,
+                                                          *kind_options(kind)])
+            except UsageError as error:
+                parser.error(f'{kind} runs: {error}')
     return args, trainer_options
+
+
+def kind_options(kind):
+    """What a run of kind adds to the trainer's command line."""
+    return ['--use-lstm'] if kind == 'lstm' else [] if kind == 'ff' else ['--algorithm', kind]
 
 
 def environment_of(game):
@@ -189,9 +204,7 @@ def plan(args, trainer_options):
         for kind in args.kinds:
             for seed in args.seeds:
                 name = run_name(short_name(game), kind, seed)
-                command = [str(args.processes), game, '--seed', str(seed), *trainer_options]
-                if kind == 'lstm':
-                    command.append('--use-lstm')
+                command = [str(args.processes), game, '--seed', str(seed), *trainer_options, *kind_options(kind)]
                 runs.append((name, os.path.join(args.sweep_dir, name),
                              os.path.join(args.sweep_dir, 'logs', f'{name}.log'), trainer, command))
     return runs

@@ -1,7 +1,8 @@
 """The paper's table from a sweep's runs: SWEEP_DIR/table.md, table.csv and curves.png.
 
-A sweep directory holds one run directory per (game, FF or LSTM, seed), named
-<game>_<ff|lstm>_seed<k> (sweep_a3c_ale.py makes them). For every game and kind this reads each
+A sweep directory holds one run directory per (game, kind, seed), named <game>_<kind>_seed<k>
+(sweep_a3c_ale.py makes them), where the kind is ff or lstm (A3C FF, A3C LSTM) or one of the
+Q-learning methods (n-step-q, one-step-q, one-step-sarsa); the tables name it as the algorithm. For every game and kind this reads each
 run's scores.txt and gives the best and the final evaluation mean of each run, their mean and
 standard deviation over the seeds, and the human-normalised scores 100 (score - random) /
 (human - random) with the no-op random and human scores; beside them the published scores of
@@ -22,13 +23,15 @@ matplotlib.use('Agg')  # files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import EngFormatter  # noqa: E402
 
+from model_info import algorithm_name  # noqa: E402
 from run_dir import parse_score_row  # noqa: E402
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PUBLISHED = os.path.join(ROOT, 'atari_published_scores.csv')
 ORIGINAL_CURVES = os.path.join(ROOT, '..', 'shared', 'reference', 'muupan_{game}_{kind}_scores.txt')
 # An ALE game id (breakout) or a Gymnasium id (CartPole-v1) as run directories name it.
-RUN_NAME = re.compile(r'^(?P<game>[A-Za-z0-9_.-]+)_(?P<kind>ff|lstm)_seed(?P<seed>\d+)$')
+KINDS = ('ff', 'lstm', 'n-step-q', 'one-step-q', 'one-step-sarsa')
+RUN_NAME = re.compile(r'^(?P<game>[A-Za-z0-9_.-]+?)_(?P<kind>' + '|'.join(KINDS) + r')_seed(?P<seed>\d+)$')
 # (column, heading) of the published scores shown beside ours
 PUBLISHED_COLUMNS = (('a3c_ff_1day', 'A3C FF 1 day*'), ('a3c_ff', 'A3C FF*'), ('a3c_lstm', 'A3C LSTM*'),
                      ('pfrl_a3c', 'PFRL A3C'), ('chainerrl_a3c', 'ChainerRL A3C'))
@@ -36,6 +39,11 @@ PUBLISHED_COLUMNS = (('a3c_ff_1day', 'A3C FF 1 day*'), ('a3c_ff', 'A3C FF*'), ('
 
 def run_name(game, kind, seed):
     return f'{game}_{kind}_seed{seed}'
+
+
+def algorithm_of_kind(kind):
+    """'A3C FF', 'A3C LSTM', 'n-step Q', ... of a run kind."""
+    return algorithm_name('a3c' if kind in ('ff', 'lstm') else kind, kind == 'lstm')
 
 
 def read_curve(path):
@@ -102,7 +110,7 @@ def table_rows(rows, published):
         facts = published.get(row.game, {})
         best_mean, best_sd = spread(row.best)
         final_mean, final_sd = spread(row.final)
-        record = {'game': row.game, 'kind': row.kind, 'seeds': len(row.seeds),
+        record = {'game': row.game, 'kind': row.kind, 'algorithm': algorithm_of_kind(row.kind), 'seeds': len(row.seeds),
                   'final_steps': min(row.final_steps),
                   'best_mean': best_mean, 'best_stdev': best_sd, 'final_mean': final_mean, 'final_stdev': final_sd,
                   'best_hns': human_normalised(best_mean, facts), 'final_hns': human_normalised(final_mean, facts)}
@@ -126,17 +134,17 @@ def fmt(value, digits=1):
 
 
 def write_markdown(path, records, sweep_dir):
-    lines = [f'# A3C on Atari: {os.path.basename(os.path.normpath(sweep_dir))}', '',
+    lines = [f'# Asynchronous methods on Atari: {os.path.basename(os.path.normpath(sweep_dir))}', '',
              'Each cell of ours: mean ± standard deviation over the seeds of each run\'s best and final evaluation '
              'mean (10 games, no-op starts). HNS: human-normalised score, 100 (score - random) / (human - random), '
              'with the no-op random and human scores. The published columns marked * are the A3C paper\'s '
              '(Table S3), measured with human starts, so they do not compare one to one with ours; PFRL\'s and '
              'ChainerRL\'s are best means with no-op starts, as ours.', '',
-             '| game | kind | seeds | steps | best | final | HNS best | HNS final | '
+             '| game | algorithm | seeds | steps | best | final | HNS best | HNS final | '
              + ' | '.join(heading for _, heading in PUBLISHED_COLUMNS) + ' |',
              '|---|---|---|---|---|---|---|---|' + '---|' * len(PUBLISHED_COLUMNS)]
     for r in records:
-        lines.append(f'| {r["game"]} | {r["kind"].upper()} | {r["seeds"]} | {r["final_steps"]:,} | '
+        lines.append(f'| {r["game"]} | {r["algorithm"]} | {r["seeds"]} | {r["final_steps"]:,} | '
                      f'{fmt(r["best_mean"])} ± {fmt(r["best_stdev"])} | {fmt(r["final_mean"])} ± {fmt(r["final_stdev"])} | '
                      f'{fmt(r["best_hns"])}% | {fmt(r["final_hns"])}% | '
                      + ' | '.join(fmt(r[column]) for column, _ in PUBLISHED_COLUMNS) + ' |')
@@ -146,14 +154,14 @@ def write_markdown(path, records, sweep_dir):
         for which in ('best', 'final'):
             if totals[which]:
                 median, mean, n = totals[which]
-                lines.append(f'- A3C {kind.upper()}, {which} evaluation: median HNS {median:.1f}%, mean HNS '
+                lines.append(f'- {algorithm_of_kind(kind)}, {which} evaluation: median HNS {median:.1f}%, mean HNS '
                              f'{mean:.1f}% over {n} game{"s" if n > 1 else ""}')
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
 
 
 def write_csv(path, records):
-    columns = ['game', 'kind', 'seeds', 'final_steps', 'best_mean', 'best_stdev', 'final_mean', 'final_stdev',
+    columns = ['game', 'kind', 'algorithm', 'seeds', 'final_steps', 'best_mean', 'best_stdev', 'final_mean', 'final_stdev',
                'best_hns', 'final_hns'] + [column for column, _ in PUBLISHED_COLUMNS]
     with open(path, 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=columns)
@@ -175,7 +183,7 @@ def write_curves(path, sweep_dir, rows):
             style = '-' if row.kind == 'ff' else '--'
             for seed in row.seeds:
                 steps, means = read_curve(os.path.join(sweep_dir, run_name(game, row.kind, seed), 'scores.txt'))
-                axis.plot(steps, means, style, label=f'{row.kind.upper()} seed {seed}')
+                axis.plot(steps, means, style, label=f'{algorithm_of_kind(row.kind)} seed {seed}')
             original = ORIGINAL_CURVES.format(game=game, kind=row.kind)
             if os.path.isfile(original):
                 steps, means = read_curve(original)

@@ -1,11 +1,14 @@
-"""Training A3C with N worker processes, shared by every environment's trainer.
+"""Training with N worker processes, shared by every environment's trainer and every method
+(--algorithm: A3C, a3c.py; the asynchronous Q-learning methods, q_learning.py).
 
 The parent process creates the model and binds its parameters to shared
-memory, with the shared RMSProp statistics beside them, then forks the
-workers. Each worker trains its own agent against its own environment and
-increments the global step counter; the worker whose step is a multiple of
---eval-frequency evaluates the current shared parameters and records the
-result. The parent shows progress, writes a checkpoint every
+memory, with the shared RMSProp statistics beside them (and, for the
+Q-learning methods, the target network), then forks the workers. Each worker
+trains its own agent against its own environment and increments the global
+step counter; the worker whose step is a multiple of --eval-frequency
+evaluates the current shared parameters and records the result, and the one
+whose step is a multiple of --target-update-interval copies the shared
+parameters into the target network. The parent shows progress, writes a checkpoint every
 --checkpoint-frequency steps, stops every worker on Ctrl-C or SIGTERM or when
 one dies, and saves the final model when the counter reaches --steps.
 """
@@ -29,13 +32,15 @@ from async_util import bind_parameters, mp_context, n_parameters, shared_array, 
 from checkpoint import Checkpoint, checkpoint_paths, write_checkpoint
 from errors import NonFiniteError, UsageError, WriteError
 from evaluation import eval_performance
+from exploration import draw_final_epsilons, epsilon
 from model_info import with_progress
 from models import make_model, save_model
+from q_learning import AsyncQLearner
 from rmsprop_async import RMSpropAsync
 from run_dir import append_score, recorded_steps, rewind_scores, start_scores, unique_path
 from seeding import independent_seeds
 from tensorboard_log import TensorBoardLog
-from training_stats import SharedSums, StatsWriter, add_episode, rewind_stats, start_stats
+from training_stats import A3C_STATS, Q_STATS, SharedSums, StatsWriter, add_episode, rewind_stats, start_stats
 
 WORKER_STOP_TIMEOUT = 10.0
 DEFAULT_STATS_FREQUENCY = 10_000
@@ -52,13 +57,21 @@ def model_init_seed(seed):
     return int(np.random.SeedSequence([seed]).generate_state(1)[0])
 
 
-class SharedTraining:
-    """What the workers share: parameters, RMSProp statistics, the global counter, results."""
+def algorithm_of(args):
+    """--algorithm: 'a3c' (also for a run recorded before the option) or one of q_learning.METHODS."""
+    return getattr(args, 'algorithm', 'a3c')
 
-    def __init__(self, model, n_workers=1):
+
+class SharedTraining:
+    """What the workers share: parameters, RMSProp statistics, the global counter, results; for the
+    Q-learning methods the target network and each worker's final epsilon."""
+
+    def __init__(self, model, n_workers=1, q_learning=False):
         self.params = shared_array(n_parameters(model))
         bind_parameters(model, self.params)
         self.stats = shared_array(self.params.size)
+        self.target_params = shared_array(self.params.size) if q_learning else None
+        self.final_epsilons = None  # set before the workers start
         self.counter = mp_context.Value('q', 0)
         self.stop = mp_context.RawValue('b', 0)
         self.best_mean = mp_context.RawValue('d', -math.inf)
@@ -66,7 +79,7 @@ class SharedTraining:
         self.last_eval_mean = mp_context.RawValue('d', math.nan)
         self.results_lock = mp_context.Lock()  # scores.txt and the best model
         self.errors = mp_context.SimpleQueue()  # (worker name, cause) from a worker that fails
-        self.sums = SharedSums(n_workers)  # what updates and episodes give, for stats.csv
+        self.sums = SharedSums(n_workers, Q_STATS if q_learning else A3C_STATS)  # for stats.csv
 
     def global_steps(self, total_steps):
         return min(self.counter.value, total_steps)
@@ -75,7 +88,13 @@ class SharedTraining:
         """A checkpoint of the shared state now (Hogwild: workers may be mid-update)."""
         steps = self.global_steps(total_steps)
         return Checkpoint(steps=steps, params=self.params.copy(), stats=self.stats.copy(),
-                          elapsed=time.time() - start_time, best_mean=self.best_mean.value, args={})
+                          elapsed=time.time() - start_time, best_mean=self.best_mean.value, args={},
+                          target_params=None if self.target_params is None else self.target_params.copy(),
+                          final_epsilons=self.final_epsilons)
+
+    def update_target(self):
+        """theta- <- theta: the target network becomes the shared parameters as they are now."""
+        self.target_params[:] = self.params
 
 
 def die_with_parent():
@@ -142,11 +161,10 @@ class Worker:
         for global_t in self.evaluations_to_redo:
             self.evaluate(global_t)
         env = self.make_env(self.process_idx, self.env_seed, train=True)
-        model = make_model(self.spec, args.use_lstm, self.rng)
-        optimizer = RMSpropAsync(weight_decay=args.weight_decay, weight_mask=weight_mask(model))
         sums = shared.sums.row(self.process_idx)
-        agent = A3C(model, shared.params, shared.stats, optimizer, self.rng,
-                    t_max=args.t_max, beta=args.beta, sums=sums)
+        agent = self.make_agent(sums)
+        final_epsilon = None if shared.final_epsilons is None else shared.final_epsilons[self.process_idx]
+        target_updates = shared.sums.layout.count_index('target_updates') if shared.target_params is not None else None
         episode_reward = 0.0
         while not shared.stop.value:
             with shared.counter.get_lock():
@@ -155,6 +173,11 @@ class Worker:
             if global_t > args.steps:
                 break
             agent.lr = learning_rate(global_t, args.steps, args.lr)
+            if final_epsilon is not None:
+                agent.epsilon = epsilon(global_t, final_epsilon, args.epsilon_steps)
+            if target_updates is not None and global_t % args.target_update_interval == 0:
+                shared.update_target()  # whichever worker's step it is
+                sums[target_updates] += 1
             # As the original counted: the step that sees a terminal state trains and resets
             # instead of acting, and counts as one global step.
             if env.is_terminal:
@@ -168,11 +191,26 @@ class Worker:
             if global_t % args.eval_frequency == 0:
                 self.evaluate(global_t)
 
+    def make_agent(self, sums):
+        """This worker's agent for --algorithm, on a local model of its own."""
+        args, shared = self.args, self.shared
+        model = make_model(self.spec, args.use_lstm, self.rng)
+        optimizer = RMSpropAsync(weight_decay=args.weight_decay, weight_mask=weight_mask(model))
+        if shared.target_params is None:
+            return A3C(model, shared.params, shared.stats, optimizer, self.rng, t_max=args.t_max, beta=args.beta,
+                       sums=sums)
+        target_model = make_model(self.spec, False, np.random.RandomState(0))
+        bind_parameters(target_model, shared.target_params, keep_values=False)  # the shared target network itself
+        return AsyncQLearner(model, target_model, shared.params, shared.stats, optimizer, self.rng,
+                             algorithm_of(args), t_max=args.t_max, sums=sums)
+
     def open_evaluation(self):
         """The evaluation's environment and model (made once)."""
         if self.eval_env is None:
             self.eval_env = self.make_env(self.process_idx, self.eval_env_seed, train=False)
             self.eval_model = make_model(self.spec, self.args.use_lstm, np.random.RandomState(0))
+            if self.spec.q_values:
+                self.eval_model.epsilon = self.args.eval_epsilon  # evaluations act epsilon-greedily too
             self.eval_params = np.empty_like(self.shared.params)
             bind_parameters(self.eval_model, self.eval_params)
 
@@ -234,7 +272,7 @@ def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, mo
     make_env's environments need (a ModelSpec). model_info: what every model file written says of
     itself (model_info.run_info)."""
     model = make_model(spec, args.use_lstm, np.random.RandomState(model_init_seed(args.seed)), args.lstm_forget_bias)
-    shared = SharedTraining(model, args.processes)
+    shared = SharedTraining(model, args.processes, q_learning=spec.q_values)
     if checkpoint is not None and checkpoint.params.size != shared.params.size:
         raise UsageError(f'{checkpoint.path!r} holds {checkpoint.params.size} parameters but this model has '
                          f'{shared.params.size}; resume it with the arguments it was started with')
@@ -317,19 +355,28 @@ def train(args, make_env, spec, outdir, checkpoint=None, initial_params=None, mo
 def begin(shared, args, outdir, checkpoint, initial_params):
     """Set the shared state and the run's files for a new run, or for one resumed from checkpoint;
     return the evaluations to play again first and the run's start time."""
+    layout = shared.sums.layout
     if checkpoint is None:
         if initial_params is not None:
             shared.params[:] = initial_params
+        if shared.target_params is not None:
+            shared.update_target()  # theta- <- theta at the start
+            shared.final_epsilons = draw_final_epsilons(args.seed, args.processes, args.final_epsilons,
+                                                        args.final_epsilon_probs)
         start_scores(outdir)
-        start_stats(outdir)
+        start_stats(outdir, layout)
         return [], time.time()
     shared.params[:] = checkpoint.params
     shared.stats[:] = checkpoint.stats
     shared.counter.value = checkpoint.steps
+    if shared.target_params is not None:
+        shared.target_params[:] = checkpoint.params if checkpoint.target_params is None else checkpoint.target_params
+        shared.final_epsilons = checkpoint.final_epsilons or draw_final_epsilons(
+            args.seed, args.processes, args.final_epsilons, args.final_epsilon_probs)
     # An evaluation may have been recorded after the checkpoint's snapshot: its row counts too.
     evaluations_to_redo, best_recorded = rewind_scores(outdir, checkpoint.steps, args.eval_frequency,
                                                        checkpoint.recorded_evaluations)
-    rewind_stats(outdir, checkpoint.steps)
+    rewind_stats(outdir, checkpoint.steps, layout)
     shared.best_mean.value = max(checkpoint.best_mean, best_recorded)
     print(f'resuming from {checkpoint.path} at step {checkpoint.steps:,}', flush=True)
     return evaluations_to_redo, time.time() - checkpoint.elapsed

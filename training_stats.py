@@ -9,28 +9,62 @@ steps the parent turns the growth of all rows since the last time into one row o
     policy_loss, value_loss                means over the updates: -sum log pi(a|s) A, 0.5 sum (R - V)^2 / 2
     grad_norm, clipped                     mean gradient norm before clipping, share of updates clipped
     episodes, episode_reward               training episodes that ended, their mean (clipped) reward
+
+The Q-learning methods (Q_STATS) have q, td_error, abs_td_error (means over the states trained on:
+Q(s, a) of the action taken, y - Q(s, a), |y - Q(s, a)|), loss (the summed squared error), grad_norm,
+clipped, epsilon (the workers' exploration) in place of A3C's figures, and target_updates (copies
+of the target network since the last row) at the end.
 """
 import ctypes
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
 from async_util import mp_context
 from atomic_files import append_text, write_text
 
-SUMS = ('updates', 'states', 'entropy', 'value', 'advantage', 'policy_loss', 'value_loss', 'grad_norm',
-        'clipped', 'episodes', 'episode_reward')
-COLUMNS = ('steps', 'elapsed', 'steps_per_s', 'lr', 'entropy', 'value', 'advantage', 'policy_loss', 'value_loss',
-           'grad_norm', 'clipped', 'episodes', 'episode_reward')
+
+@dataclass(frozen=True)
+class StatsLayout:
+    """What one method's updates report: means over the states trained on (per_state), means over
+    the updates (per_update) and totals (counts) since the last row. The workers' sums start with
+    updates, states, episodes and episode_reward; stats.csv's columns are steps, elapsed, steps_per_s,
+    lr, the method's figures, episodes, episode_reward, its counts."""
+    per_state: tuple
+    per_update: tuple
+    counts: tuple = ()
+
+    @property
+    def sums(self):
+        return ('updates', 'states', 'episodes', 'episode_reward') + self.per_state + self.per_update + self.counts
+
+    @property
+    def columns(self):
+        return (('steps', 'elapsed', 'steps_per_s', 'lr') + self.per_state + self.per_update
+                + ('episodes', 'episode_reward') + self.counts)
+
+    def count_index(self, name):
+        return self.sums.index(name)
+
+
+A3C_STATS = StatsLayout(per_state=('entropy', 'value', 'advantage'),
+                        per_update=('policy_loss', 'value_loss', 'grad_norm', 'clipped'))
+# The Q-learning methods (q_learning.py): Q(s_i, a_i) of the actions taken, the TD error y_i - Q(s_i, a_i)
+# and its magnitude; the summed squared error, the gradient, the worker's epsilon; target network copies.
+Q_STATS = StatsLayout(per_state=('q', 'td_error', 'abs_td_error'),
+                      per_update=('loss', 'grad_norm', 'clipped', 'epsilon'), counts=('target_updates',))
+SUMS, COLUMNS = A3C_STATS.sums, A3C_STATS.columns
 
 
 class SharedSums:
     """One row of float64 sums per worker, in shared memory."""
 
-    def __init__(self, n_workers):
-        buffer = mp_context.RawArray(ctypes.c_double, n_workers * len(SUMS))
-        self.rows = np.frombuffer(buffer, np.float64).reshape(n_workers, len(SUMS))
+    def __init__(self, n_workers, layout=A3C_STATS):
+        self.layout = layout
+        buffer = mp_context.RawArray(ctypes.c_double, n_workers * len(layout.sums))
+        self.rows = np.frombuffer(buffer, np.float64).reshape(n_workers, len(layout.sums))
 
     def row(self, worker):
         return self.rows[worker]
@@ -39,34 +73,30 @@ class SharedSums:
         return self.rows.sum(axis=0)
 
 
-def add_update(row, n_states, entropy, value, advantage, policy_loss, value_loss, grad_norm, max_grad_norm):
-    """Add one update's figures (sums over its n_states states) to a worker's row (in SUMS' order)."""
+def add_update(row, n_states, figures):
+    """Add one update's figures to a worker's row: its n_states, then the layout's per-state sums
+    (over the update's states) and per-update values, in the layout's order."""
     row[0] += 1
     row[1] += n_states
-    row[2] += entropy
-    row[3] += value
-    row[4] += advantage
-    row[5] += policy_loss
-    row[6] += value_loss
-    row[7] += grad_norm
-    row[8] += grad_norm > max_grad_norm
+    for i, figure in enumerate(figures):
+        row[4 + i] += figure
 
 
 def add_episode(row, reward):
-    row[9] += 1
-    row[10] += reward
+    row[2] += 1
+    row[3] += reward
 
 
-def stats_row(steps, elapsed, steps_per_s, lr, growth):
+def stats_row(steps, elapsed, steps_per_s, lr, growth, layout=A3C_STATS):
     """One row of stats.csv from the growth of the summed rows since the last one."""
-    g = dict(zip(SUMS, growth))
+    g = dict(zip(layout.sums, growth))
 
     def per(total, count):
         return total / count if count else math.nan
-    return (steps, elapsed, steps_per_s, lr, per(g['entropy'], g['states']), per(g['value'], g['states']),
-            per(g['advantage'], g['states']), per(g['policy_loss'], g['updates']),
-            per(g['value_loss'], g['updates']), per(g['grad_norm'], g['updates']), per(g['clipped'], g['updates']),
-            int(g['episodes']), per(g['episode_reward'], g['episodes']))
+    return ((steps, elapsed, steps_per_s, lr) + tuple(per(g[name], g['states']) for name in layout.per_state)
+            + tuple(per(g[name], g['updates']) for name in layout.per_update)
+            + (int(g['episodes']), per(g['episode_reward'], g['episodes']))
+            + tuple(int(g[name]) for name in layout.counts))
 
 
 def format_row(row):
@@ -87,10 +117,10 @@ class StatsWriter:
     def write(self, steps, now, elapsed, lr):
         totals = self.sums.totals().copy()
         steps_per_s = (steps - self.last_steps) / (now - self.last_time) if now > self.last_time else math.nan
-        row = stats_row(steps, elapsed, steps_per_s, lr, totals - self.last_totals)
+        row = stats_row(steps, elapsed, steps_per_s, lr, totals - self.last_totals, self.sums.layout)
         append_text(self.path, format_row(row) + '\n')
         if self.tensorboard is not None:
-            self.tensorboard.scalars('train', dict(zip(COLUMNS[1:], row[1:])), steps)
+            self.tensorboard.scalars('train', dict(zip(self.sums.layout.columns[1:], row[1:])), steps)
             self.tensorboard.new_evaluations()
         self.last_totals, self.last_steps, self.last_time = totals, steps, now
         return row
@@ -101,11 +131,11 @@ class StatsWriter:
             self.tensorboard.close()
 
 
-def start_stats(outdir):
-    write_text(os.path.join(outdir, 'stats.csv'), ','.join(COLUMNS) + '\n')
+def start_stats(outdir, layout=A3C_STATS):
+    write_text(os.path.join(outdir, 'stats.csv'), ','.join(layout.columns) + '\n')
 
 
-def rewind_stats(outdir, steps):
+def rewind_stats(outdir, steps, layout=A3C_STATS):
     """A resumed run's stats.csv keeps the rows up to its checkpoint's steps (a missing or damaged
     file starts anew): the training after it is done again."""
     path = os.path.join(outdir, 'stats.csv')
@@ -115,7 +145,7 @@ def rewind_stats(outdir, steps):
     except (OSError, UnicodeDecodeError):
         lines = []
     kept = [line for line in lines[1:] if _steps_of(line) is not None and _steps_of(line) <= steps]
-    write_text(path, '\n'.join([','.join(COLUMNS)] + kept) + '\n')
+    write_text(path, '\n'.join([','.join(layout.columns)] + kept) + '\n')
 
 
 def _steps_of(line):

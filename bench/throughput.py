@@ -86,14 +86,15 @@ def children_of(pid):
         return [int(child) for child in f.read().split()]
 
 
-def training(processes, use_lstm, warmup, seconds, root=ROOT, python=sys.executable):
-    """Steps/s of the real training script (of the checkout at root, run by python) after warmup,
-    and its memory while it trains."""
+def training(processes, use_lstm, warmup, seconds, root=ROOT, python=sys.executable, options=()):
+    """Steps/s of the real training script (of the checkout at root, run by python, with options
+    such as --algorithm n-step-q) after warmup, and its memory while it trains."""
     outdir = tempfile.mkdtemp(prefix='throughput_')
     command = [python, os.path.join(root, 'a3c_ale.py'), str(processes), 'breakout', '--seed', '0',
                '--eval-frequency', str(10 ** 9), '--progress-interval', '1', '--outdir', os.path.join(outdir, 'run')]
     if use_lstm:
         command.append('--use-lstm')
+    command += list(options)
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             start_new_session=True, cwd=root)
     samples, memory = [], None
@@ -118,8 +119,8 @@ def training(processes, use_lstm, warmup, seconds, root=ROOT, python=sys.executa
     return (s1 - s0) / (t1 - t0), memory, proc.pid
 
 
-def peer(python, processes, steps, use_lstm=False):
-    script = PEER_LSTM if use_lstm else PEER
+def peer(python, processes, steps, use_lstm=False, script=None):
+    script = script or (PEER_LSTM if use_lstm else PEER)
     result = subprocess.run([python, script, str(processes), str(steps)], capture_output=True, text=True,
                             cwd=os.path.dirname(script))
     match = re.search(r'peer(?:_lstm)?_steps_per_s=([\d.]+)', result.stdout)

@@ -9,6 +9,7 @@ from async_util import bind_parameters, n_parameters, parameters_in_order, weigh
 from model_spec import ModelSpec
 from models import make_model, phi
 from rmsprop_async import RMSpropAsync
+from training_stats import SUMS
 
 
 def test_n_step_returns_with_bootstrap():
@@ -200,7 +201,7 @@ def test_a_truncated_episode_bootstraps_from_its_last_state_and_a_terminated_one
     model = make_model(spec, False, rng)
     shared_params = np.empty(n_parameters(model), np.float32)
     bind_parameters(model, shared_params)
-    sums = np.zeros(11)
+    sums = np.zeros(len(SUMS))
     agent = A3C(make_model(spec, False, rng), shared_params, np.zeros_like(shared_params),
                 RMSpropAsync(weight_mask=weight_mask(model)), np.random.RandomState(0), t_max=5, gamma=0.9, sums=sums)
     states = rng.standard_normal((3, 3)).astype(np.float32)
@@ -211,4 +212,4 @@ def test_a_truncated_episode_bootstraps_from_its_last_state_and_a_terminated_one
     agent.stop_episode_and_train(2.0, bootstrap_state=states[2] if truncated else None)
     last = values[2] if truncated else 0.0
     returns = [1.0 + 0.9 * (2.0 + 0.9 * last), 2.0 + 0.9 * last]
-    assert sums[4] == pytest.approx(sum(returns) - values[0] - values[1], rel=1e-5)  # the advantages' sum
+    assert sums[SUMS.index('advantage')] == pytest.approx(sum(returns) - values[0] - values[1], rel=1e-5)
