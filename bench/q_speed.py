@@ -19,7 +19,7 @@ import platform
 import statistics
 import time
 
-from throughput import ROOT, peer, training
+from throughput import ROOT, peer, python_path, training
 
 PEER_NSQ = os.path.join(ROOT, '..', 'shared', 'peer', 'peer_chainerrl_nsq.py')
 METHODS = (('A3C FF', ()), ('n-step Q', ('--algorithm', 'n-step-q')), ('one-step Q', ('--algorithm', 'one-step-q')),
@@ -55,7 +55,7 @@ def main():
             print(f'| {name} | {processes} | {rate:,.0f} | {rate / a3c:.2f} |')
     if args.peer_python:
         for processes in args.processes:
-            peer_rate = peer(args.peer_python, processes, args.peer_steps, script=PEER_NSQ)
+            peer_rate = peer(python_path(args.peer_python), processes, args.peer_steps, script=PEER_NSQ)
             ours = statistics.median(rates[('n-step Q', processes)])
             print(f'- ChainerRL 0.8.0 NSQ, {processes} processes, {args.peer_steps} steps: {peer_rate:,.0f} steps/s; '
                   f'our n-step Q is {ours / peer_rate:.2f}x', flush=True)

@@ -53,6 +53,8 @@ def test_the_table_against_scores_written_by_hand(tmp_path):
     write_run(tmp_path, 'breakout_ff_seed1', [(1000, 4.0), (2000, 6.0), (3000, 20.0)])
     write_run(tmp_path, 'pong_ff_seed0', [(1000, -20.0), (2000, -3.05)])
     write_run(tmp_path, 'pong_lstm_seed0', [(1000, -21.0)])
+    write_run(tmp_path, 'pong_n-step-q_seed0', [(1000, -20.0), (2000, -10.0)])
+    write_run(tmp_path, 'pong_one-step-sarsa_seed3', [(1000, -21.0)])
     (tmp_path / 'logs').mkdir()  # not a run: ignored
     records = {(r['game'], r['kind']): r for r in write_table(str(tmp_path))}
     breakout = records[('breakout', 'ff')]
@@ -66,14 +68,20 @@ def test_the_table_against_scores_written_by_hand(tmp_path):
     pong = records[('pong', 'ff')]
     assert pong['best_mean'] == -3.05 and pong['final_stdev'] == 0.0
     assert pong['final_hns'] == pytest.approx(100 * (-3.05 + 20.7) / (14.6 + 20.7))  # = 50%
+    n_step_q = records[('pong', 'n-step-q')]
+    assert n_step_q['algorithm'] == 'n-step Q' and n_step_q['best_mean'] == -10.0 and n_step_q['seeds'] == 1
+    assert records[('pong', 'one-step-sarsa')]['algorithm'] == 'one-step Sarsa'
     markdown = (tmp_path / 'table.md').read_text()
-    assert '| breakout | FF | 2 | 3,000 | 25.0 ± 7.1 | 15.0 ± 7.1 | 80.9% | 46.2% | 551.6 |' in markdown
+    assert '| game | algorithm | seeds |' in markdown
+    assert '| breakout | A3C FF | 2 | 3,000 | 25.0 ± 7.1 | 15.0 ± 7.1 | 80.9% | 46.2% | 551.6 |' in markdown
+    assert '| pong | n-step Q | 1 | 2,000 | -10.0 ± 0.0 |' in markdown
+    assert '- n-step Q, best evaluation: median HNS' in markdown
     assert 'human starts' in markdown
     both = (breakout_hns + 50.0) / 2  # the median of two games is their mean
     assert f'- A3C FF, best evaluation: median HNS {both:.1f}%, mean HNS {both:.1f}% over 2 games' in markdown
     assert '- A3C LSTM, best evaluation: median HNS' in markdown  # pong LSTM alone: -21 is -0.8%
     csv_lines = (tmp_path / 'table.csv').read_text().splitlines()
-    assert csv_lines[0].startswith('game,kind,seeds,final_steps,best_mean') and len(csv_lines) == 4
+    assert csv_lines[0].startswith('game,kind,algorithm,seeds,final_steps,best_mean') and len(csv_lines) == 6
     assert (tmp_path / 'curves.png').read_bytes()[:4] == b'\x89PNG'
 
 
@@ -93,6 +101,10 @@ def test_bad_sweep_arguments_are_refused_on_one_line(tmp_path):
                        '--use-lstm is set by the sweep', '--kinds lstm')
     assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'pong', '--lr', '-1'),
                        '--lr', 'not a positive number')
+    assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'pong', '--algorithm', 'n-step-q'),
+                       '--algorithm is set by the sweep', '--kinds n-step-q')
+    assert_usage_error(run_script('sweep_a3c_ale.py', sweep_dir, '--games', 'pong', '--kinds', 'ff', 'one-step-q',
+                                  '--beta', '0.02'), 'one-step-q runs: --beta is A3C')
     assert not os.path.exists(sweep_dir)
 
 
