@@ -33,11 +33,9 @@ import chainer_compat  # noqa: F401  (before chainer: what today's numpy and Pyt
 import chainer
 import numpy as np
 
-from async_util import bind_parameters, gradients_in_order, n_parameters, parameters_in_order, views_in
-from errors import NonFiniteError
 from gaussian_policy import GaussianA3CLoss, GaussianPolicyOutput
+from local_model import LocalModel
 from models import phi
-from obs_normalizer import observe
 from segment_loss import SegmentLoss
 from training_stats import add_update
 
@@ -98,7 +96,7 @@ def a3c_loss(logits, values, actions, returns, beta, v_loss_coef):
     return A3CLoss(actions, returns, beta, v_loss_coef).apply((logits, values))[0]
 
 
-class A3C:
+class A3C(LocalModel):
     """One worker's agent.
 
     model: the worker's local model. shared_params, shared_stats: flat vectors
@@ -110,10 +108,7 @@ class A3C:
 
     def __init__(self, model, shared_params, shared_stats, optimizer, rng,
                  t_max=5, gamma=0.99, beta=0.01, v_loss_coef=0.5, lr=7e-4, sums=None):
-        self.model = model
-        self.shared_params = shared_params
-        self.shared_stats = shared_stats
-        self.optimizer = optimizer
+        super().__init__(model, shared_params, shared_stats, optimizer)  # the local copy, the Hogwild step
         self.rng = rng
         self.t_max = t_max
         self.gamma = gamma
@@ -121,15 +116,6 @@ class A3C:
         self.v_loss_coef = v_loss_coef
         self.lr = lr
         self.sums = sums
-        self.local_params = np.empty(n_parameters(model), np.float32)
-        bind_parameters(model, self.local_params)
-        self.local_params[:] = shared_params
-        self.ordered_params = parameters_in_order(model)  # the flat layout's order
-        # --normalize-obs: the shared observation statistics, to which acting adds each state
-        self.shared_statistics = None
-        if model.normalizer is not None:
-            normalizer = model.normalizer
-            self.shared_statistics = views_in(shared_params, model, (normalizer.count, normalizer.mean, normalizer.var))
         self.inputs = None  # the segment's states as the model reads them
         self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
         self.actions = np.zeros((t_max,) + model.pi.action_shape, model.pi.action_dtype)
@@ -152,8 +138,7 @@ class A3C:
         if self.inputs is None:
             self.inputs = np.empty((self.t_max,) + state.shape, np.float32)
         x = phi(state[None], out=self.inputs[self.n_steps:self.n_steps + 1])  # kept for the update
-        if self.shared_statistics is not None:
-            observe(*self.shared_statistics, x[0])
+        self.observe(x[0])
         with chainer.no_backprop_mode():
             pout, _, self.recurrent_state = self.model(x, self.recurrent_state, keep=kept)
         action = pout.sample(self.rng)
@@ -191,14 +176,7 @@ class A3C:
         else:
             loss_node = A3CLoss(self.actions[:n], returns, self.beta, self.v_loss_coef)
             loss = loss_node.apply((pout.logits, values))[0]
-
-        if not np.isfinite(loss.array):
-            raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')
-        self.model.cleargrads()
-        loss.backward()
-        # The step writes the new shared parameters into the local ones as well (the copy back).
-        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats,
-                                          gradients_in_order(self.ordered_params), self.lr, local=self.local_params)
+        grad_norm = self.apply(loss, self.lr)  # shared RMSProp step, copied back
         if self.sums is not None:  # for stats.csv
             add_update(self.sums, n, (loss_node.entropy.sum(), loss_node.values.sum(), loss_node.advantages.sum(),
                                       loss_node.policy_loss, loss_node.value_loss, grad_norm,

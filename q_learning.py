@@ -27,10 +27,8 @@ import chainer
 import numpy as np
 
 from a3c import n_step_returns, stack_kept
-from async_util import bind_parameters, gradients_in_order, n_parameters, parameters_in_order, views_in
-from errors import NonFiniteError
+from local_model import LocalModel
 from models import phi
-from obs_normalizer import observe
 from training_stats import add_update
 
 METHODS = ('n-step-q', 'one-step-q', 'one-step-sarsa')
@@ -65,7 +63,7 @@ def one_step_targets(rewards, next_values, gamma):
     return (np.asarray(rewards, np.float64) + gamma * np.asarray(next_values, np.float64)).astype(np.float32)
 
 
-class AsyncQLearner:
+class AsyncQLearner(LocalModel):
     """One worker's agent for method (one of METHODS).
 
     model: the worker's local QNetwork; target_model: a QNetwork whose parameters are the shared
@@ -77,11 +75,8 @@ class AsyncQLearner:
                  t_max=5, gamma=0.99, lr=7e-4, epsilon=1.0, sums=None):
         if method not in METHODS:
             raise ValueError(f'unknown method {method!r}')
-        self.model = model
+        super().__init__(model, shared_params, shared_stats, optimizer)  # the local copy, the Hogwild step
         self.target_model = target_model
-        self.shared_params = shared_params
-        self.shared_stats = shared_stats
-        self.optimizer = optimizer
         self.rng = rng
         self.method = method
         self.t_max = t_max
@@ -89,14 +84,6 @@ class AsyncQLearner:
         self.lr = lr
         self.epsilon = epsilon
         self.sums = sums
-        self.local_params = np.empty(n_parameters(model), np.float32)
-        bind_parameters(model, self.local_params)
-        self.local_params[:] = shared_params
-        self.ordered_params = parameters_in_order(model)  # the flat layout's order
-        self.shared_statistics = None  # --normalize-obs: as A3C's
-        if model.normalizer is not None:
-            normalizer = model.normalizer
-            self.shared_statistics = views_in(shared_params, model, (normalizer.count, normalizer.mean, normalizer.var))
         self.inputs = None  # the segment's states as the model reads them, and the state after them
         self.kept = [[] for _ in range(t_max)]  # per state: what its layers kept for the replay
         self.actions = np.zeros(t_max + 1, np.int64)  # and, for Sarsa, the action taken after them
@@ -147,8 +134,8 @@ class AsyncQLearner:
         if self.inputs is None:
             self.inputs = np.empty((self.t_max + 1,) + state.shape, np.float32)
         x = phi(state[None], out=self.inputs[self.n_steps:self.n_steps + 1])
-        if observed and self.shared_statistics is not None:
-            observe(*self.shared_statistics, x[0])
+        if observed:
+            self.observe(x[0])
 
     def act(self, row):
         """The epsilon-greedy action for the state in row, keeping the torso's results for the update."""
@@ -200,13 +187,7 @@ class AsyncQLearner:
         _, q, _ = self.model(self.inputs[:n], replay=stack_kept(self.kept[:n]))
         loss_node = QLoss(self.actions[:n], targets)
         loss = loss_node.apply((q,))[0]
-        if not np.isfinite(loss.array):
-            raise NonFiniteError(f'the loss is {float(loss.array)}; the update is not applied')
-        self.model.cleargrads()
-        loss.backward()
-        # The step writes the new shared parameters into the local ones as well (the copy back).
-        grad_norm = self.optimizer.update(self.shared_params, self.shared_stats,
-                                          gradients_in_order(self.ordered_params), self.lr, local=self.local_params)
+        grad_norm = self.apply(loss, self.lr)  # shared RMSProp step, copied back
         if self.sums is not None:  # for stats.csv
             td = loss_node.td_errors
             add_update(self.sums, n, (loss_node.taken.sum(), td.sum(), np.abs(td).sum(), loss_node.loss, grad_norm,

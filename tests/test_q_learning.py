@@ -319,3 +319,27 @@ def test_a_model_of_another_algorithm_is_refused_in_one_line(tmp_path):
     assert load.returncode == 2 and 'holds an A3C FF model, not a Q-learning one' in load.stderr
     load = run_script('a3c_gym.py', '1', 'CartPole-v1', '--load', q_model, '--outdir', str(tmp_path / 'never'))
     assert load.returncode == 2 and 'holds a Q-learning model, not an A3C one' in load.stderr
+
+
+# CartPole-v1 through the real trainer, 2 processes: settings that make it quick (docs/q_learning.md).
+CARTPOLE = {'n-step-q': ['--target-update-interval', '250'],
+            'one-step-q': ['--target-update-interval', '100'],
+            'one-step-sarsa': ['--target-update-interval', '100']}
+
+
+@pytest.mark.parametrize('method', sorted(CARTPOLE))
+def test_each_method_learns_cartpole_to_500_with_two_processes(tmp_path, method):
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'CartPole-v1', '--algorithm', method, '--steps', '2e5', '--lr', '7e-3',
+                          '--reward-scale', '0.1', '--epsilon-steps', '1e4', '--eval-frequency', '5000',
+                          '--seed', '0', *CARTPOLE[method], script='a3c_gym.py')
+
+    def means():
+        scores = outdir / 'scores.txt'
+        return [float(line.split('\t')[2]) for line in scores.read_text().splitlines()[1:]] if scores.exists() else []
+    with killed_at_exit(proc):  # stopped at the first evaluation of 500 (ten episodes of 500), as a user would
+        wait_for(lambda: 500.0 in means() or proc.poll() is not None, timeout=900)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert 500.0 in means(), means()
