@@ -343,3 +343,37 @@ def test_each_method_learns_cartpole_to_500_with_two_processes(tmp_path, method)
             os.kill(proc.pid, signal.SIGINT)
         proc.communicate(timeout=60)
     assert 500.0 in means(), means()
+
+
+def test_n_step_q_on_pong_trains_stops_resumes_and_replays(tmp_path):
+    # The issue's command line: a3c_ale.py 2 pong --algorithm n-step-q, through Ctrl-C and --resume to a replay.
+    outdir = tmp_path / 'run'
+    proc = start_training(outdir, '2', 'pong', '--algorithm', 'n-step-q', '--steps', '4000', '--eval-frequency',
+                          '4000', '--eval-n-runs', '1', '--checkpoint-frequency', '1000', '--progress-interval', '1')
+    with killed_at_exit(proc):
+        wait_for(lambda: checkpoint_paths(str(outdir)))
+        os.kill(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stdout.startswith('training n-step Q on ')
+    stopped = latest_checkpoint(str(outdir)).steps
+    result = run_script('a3c_ale.py', '--resume', str(outdir), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert f'resuming from {outdir}/checkpoint_{stopped}.h5' in result.stdout
+    assert (outdir / '4000_finish.h5').is_file()
+    gif = tmp_path / 'pong.gif'
+    demo = run_script('demo_a3c_ale.py', 'pong', str(outdir / '4000_finish.h5'), '--n-runs', '1', '--gif', str(gif))
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.startswith('model: n-step Q, pong (ROM md5 ')
+    assert gif.stat().st_size > 0
+
+
+def test_the_q_learning_methods_train_on_vizdoom(tmp_path):
+    pytest.importorskip('vizdoom', reason='vizdoom is not installed (make setup-doom installs it)')
+    outdir = tmp_path / 'run'
+    result = run_script('train_a3c_doom.py', '2', '--scenario', 'basic', '--algorithm', 'one-step-q', '--steps', '1000',
+                        '--eval-frequency', '1000', '--eval-n-runs', '1', '--outdir', str(outdir))
+    assert result.returncode == 0, result.stderr
+    demo = run_script('demo_a3c_doom.py', str(outdir / '1000_finish.h5'), '--scenario', 'basic', '--n-runs', '1')
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.startswith('model: one-step Q, ViZDoom basic')

@@ -130,7 +130,7 @@ def test_a_local_sweep_of_two_games_completes_and_writes_the_table(tmp_path):
         assert score_steps(sweep_dir / name) == [1000, 2000]
         assert (sweep_dir / name / '2000_finish.h5').is_file()
         assert f'{name}: started on' in stdout and f'{name}: finished (started)' in stdout
-    assert '| breakout | FF | 1 | 2,000 |' in (sweep_dir / 'table.md').read_text()
+    assert '| breakout | A3C FF | 1 | 2,000 |' in (sweep_dir / 'table.md').read_text()
     assert processes_in_group(proc.pid) == []
 
 
@@ -145,7 +145,7 @@ def test_one_sweep_runs_an_atari_game_and_a_gymnasium_environment_each_with_its_
     for name, trainer in (('CartPole-v1_ff_seed0', 'a3c_gym.py'), ('pong_ff_seed0', 'a3c_ale.py')):
         assert score_steps(sweep_dir / name) == [1000, 2000]
         assert trainer in (sweep_dir / name / 'command.txt').read_text()
-    assert '| CartPole-v1 | FF | 1 | 2,000 |' in (sweep_dir / 'table.md').read_text()
+    assert '| CartPole-v1 | A3C FF | 1 | 2,000 |' in (sweep_dir / 'table.md').read_text()
 
 
 def test_a_stopped_sweep_run_again_resumes_the_unfinished_run_and_leaves_the_finished_one(tmp_path):
