@@ -184,4 +184,5 @@ ATARI = EnvironmentKind(
     name='Atari', argument='rom',
     argument_help='ALE game id (breakout, space_invaders, ...) or path to a ROM file',
     resolve=resolve_rom, short_name=game_name,
-    open=ALE, game_info=game_info)
+    open=ALE, game_info=game_info,
+    train_example='8 breakout --outdir runs/breakout', demo_example='pong trained_model/pong_ff/13000000.h5 --n-runs 10')

@@ -23,8 +23,9 @@ from seeding import independent_seeds
 
 
 def parse_args(kind, argv=None):
-    parser = ArgumentParser(description=f'Play whole episodes of {kind.name} with a trained A3C model (or a '
-                                        'random policy) and print the scores.')
+    parser = ArgumentParser(description=f'Play whole episodes of {kind.name} with a trained model (A3C or a Q-learning '
+                                        'method\'s; or a random policy) and print the scores.',
+                            epilog=f'example:\n  {os.path.basename(sys.argv[0])} {kind.demo_example}')
     if kind.argument_default is None:
         kind.add_argument(parser, None)
     parser.add_argument('model', nargs='?', help='model file (.h5) written by the trainer, or the original\'s')

@@ -230,6 +230,8 @@ DOOM = EnvironmentKind(
     open=DoomEnv, game_info=game_info,
     display_flag='--window-visible',
     default_eval_frequency=10 ** 5,
+    train_example='2 --scenario basic --outdir runs/basic',
+    demo_example='trained_model/doom_basic/300000.h5 --scenario basic --n-runs 10',
     options=(
         EnvironmentOption('--observation', str, DEFAULT_OBSERVATION, choices=OBSERVATIONS, resumed_default='grayscale-stack',
                           help='rgb: one RGB frame, as the original (default); grayscale-stack: 4 grayscale '

@@ -64,6 +64,8 @@ class EnvironmentKind:
     display_flag: str = '--use-sdl'  # the option that shows the game's window (its dest is use_sdl)
     default_eval_frequency: int = 10 ** 6
     options: tuple = field(default=())  # EnvironmentOption
+    train_example: str = ''          # the trainer's arguments in --help's example
+    demo_example: str = ''           # the demo's
 
     def add_argument(self, parser, default, required=True):
         """The game's argument: positional (the original's ROM) or an option with a default (the

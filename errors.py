@@ -30,7 +30,20 @@ def exit_with_usage_error(prog, error):
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, with its errors on one line and exit status 2."""
+    """argparse, with its errors on one line and exit status 2, and --help that starts with what the
+    script does (the description) and ends with its example (the epilog, printed as written)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('formatter_class', argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def format_help(self):
+        description, self.description = self.description, None
+        try:
+            text = super().format_help()
+        finally:
+            self.description = description
+        return f'{description}\n\n{text}' if description else text
 
     def error(self, message):
         exit_with_usage_error(self.prog, f'{message} (see --help)')

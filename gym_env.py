@@ -288,6 +288,8 @@ GYM = EnvironmentKind(
     open=GymEnv, game_info=game_info,
     display_flag='--render',
     default_eval_frequency=10 ** 4,
+    train_example='2 CartPole-v1 --algorithm n-step-q --outdir runs/cartpole',
+    demo_example='CartPole-v1 trained_model/cartpole_q/n_step_q.h5 --n-runs 10',
     options=(
         EnvironmentOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE, in_demo=False,
                           help=f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}, '

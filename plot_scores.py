@@ -122,7 +122,9 @@ def plot(runs, output, reference=None, title=None, labels=None, xlabel='global s
 
 
 def main(argv=None):
-    parser = ArgumentParser(description='Plot evaluation scores over global steps.')
+    parser = ArgumentParser(description='Plot evaluation scores over global steps.',
+                            epilog='example:\n  plot_scores.py results/breakout_ff_<time> --reference '
+                                   'trained_model/breakout_ff/scores.txt -o curves.png')
     parser.add_argument('runs', nargs='+', metavar='RUN_DIR_OR_SCORES')
     parser.add_argument('--reference', help="a scores file to draw dashed beside the runs (the original's)")
     parser.add_argument('-o', '--output', help='PNG to write (default: scores.txt.png beside a single run)')

@@ -47,8 +47,11 @@ START_MARK = '# sweep: started'
 
 
 def parse_args(argv=None):
-    parser = ArgumentParser(description='Run A3C on many games and seeds at once with Ray; write the paper\'s '
-                                        'table. Options not listed here go to every run\'s trainer (a3c_ale.py, a3c_gym.py).')
+    parser = ArgumentParser(description='Run A3C (and the Q-learning methods) on many games and seeds at once with Ray; '
+                                        'write the paper\'s table.',
+                            epilog='Options not listed here go to every run\'s trainer (a3c_ale.py, a3c_gym.py).\n\n'
+                                   'example:\n  sweep_a3c_ale.py sweeps/five --games breakout pong --seeds 0 1 2 '
+                                   '--kinds ff n-step-q --processes 16\n  sweep_a3c_ale.py sweeps/five --table')
     parser.add_argument('sweep_dir', help='directory of the sweep: one run directory per game, kind and seed')
     parser.add_argument('--games', nargs='+', metavar='GAME',
                         help='ALE game ids (breakout pong ...) and Gymnasium ids (CartPole-v1 ...)')

@@ -50,6 +50,8 @@ def make_parser(kind, with_defaults=True):
 
     parser = ArgumentParser(description=f'Train A3C (or the paper\'s asynchronous Q-learning methods) on {kind.name} '
                                         'with PROCESSES worker processes.')
+    parser.epilog = (f'example:\n  {parser.prog} {kind.train_example}\n'
+                     f'  {parser.prog} --resume {kind.train_example.split("--outdir ")[1]}      # after Ctrl-C')
     parser.add_argument('processes', type=positive_int, nargs='?', default=default(None),
                         help='number of worker processes')
     kind.add_argument(parser, default(kind.argument_default), required=False)

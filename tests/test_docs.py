@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_script
 
 PAGES = sorted(['README.md', *(os.path.relpath(path, ROOT) for path in glob.glob(os.path.join(ROOT, 'docs', '*.md'))),
                 *(os.path.relpath(path, ROOT) for path in glob.glob(os.path.join(ROOT, 'trained_model', '*', 'README.md'))),
@@ -65,3 +65,14 @@ def test_every_figure_of_the_results_table_is_in_its_model_folder(folder, cells)
     for figure in checked:
         assert re.search(rf'(?<![\d.]){re.escape(figure)}(?![\d])', text), \
             f'the README says {figure} for {folder}, its folder\'s README does not'
+
+
+@pytest.mark.parametrize('script', ['a3c_ale.py', 'demo_a3c_ale.py', 'train_a3c_doom.py', 'demo_a3c_doom.py',
+                                    'a3c_gym.py', 'demo_a3c_gym.py', 'sweep_a3c_ale.py', 'plot_scores.py'])
+def test_help_starts_with_what_the_script_does_and_ends_with_an_example(script):
+    result = run_script(script, '--help')
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert not lines[0].startswith('usage:') and lines[0].endswith('.'), lines[0]
+    assert lines[-2].strip() == 'example:' or 'example:' in lines[-3], lines[-3:]
+    assert lines[-1].strip().startswith(script), lines[-1]
