@@ -126,6 +126,9 @@ def main(script, kind, argv=None):
         if args.record_screen_dir is not None:
             prepare_empty_directory(args.record_screen_dir, '--record-screen-dir')
         env, model, rng = open_player(kind, args)
+        if (args.gif or args.record_screen_dir) and not getattr(env, 'can_render', True):
+            raise UsageError(f'{getattr(args, kind.argument)} cannot render (its constructor takes no render_mode), '
+                             f'so there is nothing to record: drop {"--gif" if args.gif else "--record-screen-dir"}')
     except UsageError as error:
         exit_with_usage_error(script, error)
     chainer.config.type_check = False
@@ -143,7 +146,8 @@ def main(script, kind, argv=None):
             if args.sleep:
                 time.sleep(args.sleep * env.frames_per_step)
         scores.append(run_episode(env, model, rng, args.deterministic, on_step=after_step))
-        print(f'Run {run}: {scores[-1]:g}', flush=True)
+        cut = ' (cut by the time limit)' if getattr(env, 'is_truncated', False) else ''
+        print(f'Run {run}: {scores[-1]:g}{cut}', flush=True)
         if recorder:
             try:
                 n_frames = recorder.write()

@@ -38,10 +38,12 @@ def summarize(scores):
 
 
 def eval_performance(env, model, n_runs, rng, deterministic=False, should_stop=None):
-    """Play n_runs episodes; return (scores, (mean, median, stdev)), or None if stopped."""
-    scores = []
+    """Play n_runs episodes; return (scores, (mean, median, stdev), how many a time limit cut), or
+    None if stopped."""
+    scores, n_cut = [], 0
     for _ in range(n_runs):
         scores.append(run_episode(env, model, rng, deterministic, should_stop))
         if scores[-1] is None:
             return None
-    return scores, summarize(scores)
+        n_cut += bool(getattr(env, 'is_truncated', False))
+    return scores, summarize(scores), n_cut

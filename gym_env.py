@@ -18,7 +18,12 @@ gymnasium.make (RL Zoo's form), e.g. MiniGrid's agent_view_size:3.
 
 An episode ends when the environment says terminated (the task's end: nothing
 follows, its value is 0) or truncated (a time limit: `is_truncated`, and the
-trainer bootstraps from the value of the last state). In training the rewards
+trainer bootstraps from the value of the last state). Every episode ends: the
+time limit is --max-episode-steps, by default the one the environment registers
+or, where it registers none, DEFAULT_MAX_EPISODE_STEPS (Atari's cap), so that an
+environment that never ends cannot hang an evaluation or the demo. An
+environment whose constructor takes no render_mode trains and replays; it only
+cannot render (the demo's --gif says so). In training the rewards
 are multiplied by --reward-scale; in evaluation an episode's score is the
 environment's own return.
 
@@ -34,7 +39,7 @@ import cv2
 import numpy as np
 
 from environment_kind import EnvironmentKind, EnvironmentOption, check_display
-from errors import UsageError, positive_float
+from errors import UsageError, positive_float, positive_int
 from frames import N_STACKED_FRAMES, SCREEN_SIZE, push_frame, write_screen
 from model_spec import ModelSpec
 
@@ -46,6 +51,8 @@ except ImportError:
 # ChainerRL's train_a3c_gym.py scales rewards so (--reward-scale-factor 1e-2): CartPole's returns of
 # up to 500 and MuJoCo's of thousands would otherwise make the value loss dwarf the policy's.
 DEFAULT_REWARD_SCALE = 0.01
+# The time limit of an environment that registers none: Atari's (108,000 frames, 27,000 steps).
+DEFAULT_MAX_EPISODE_STEPS = 27_000
 # Environments that register themselves with Gymnasium when their package is imported.
 PACKAGES_BY_PREFIX = {'MiniGrid-': 'minigrid', 'BabyAI-': 'minigrid'}
 TAKES = 'vectors (a 1-D Box) and images (a uint8 Box of height x width x 1 or 3)'
@@ -127,6 +134,49 @@ def keyword_arguments(env_kwargs):
     return keywords
 
 
+def registered_time_limit(env_id):
+    """The max_episode_steps env_id registers (None if none)."""
+    return gymnasium.spec(import_module_of(env_id)).max_episode_steps
+
+
+def declared_render_modes(env_id):
+    """The render modes env_id's class declares in its metadata (gymnasium.Env's own: none)."""
+    entry_point = gymnasium.spec(import_module_of(env_id)).entry_point
+    creator = entry_point if callable(entry_point) else gymnasium.envs.registration.load_env_creator(entry_point)
+    return getattr(creator, 'metadata', {}).get('render_modes') or []
+
+
+def make_env(env_id, render_mode, env_kwargs, max_episode_steps):
+    """gymnasium.make's environment, and the render mode it took: render_mode, or None for an
+    environment whose constructor takes none (the tutorials' plain gymnasium.Env). UsageError, on one
+    line, when the id, --env-kwargs or the environment's own constructor fails, saying which."""
+    keywords = keyword_arguments(env_kwargs)
+    if render_mode == 'rgb_array' and 'rgb_array' not in declared_render_modes(env_id):
+        render_mode = None  # it says it cannot: not asked, so Gymnasium need not warn
+
+    def make(render_mode, keywords):
+        extra = {} if render_mode is None else {'render_mode': render_mode}
+        return gymnasium.make(env_id, max_episode_steps=max_episode_steps, **extra, **keywords)
+    try:
+        return make(render_mode, keywords), render_mode
+    except gymnasium.error.Error as error:
+        raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
+    except Exception as error:  # the constructor's own, or a keyword it does not take: find out which
+        failure = error
+    attempts = ([(None, keywords)] if render_mode is not None else []) + ([(render_mode, {})] if keywords else [])
+    for attempt_render_mode, attempt_keywords in attempts:
+        try:
+            env = make(attempt_render_mode, attempt_keywords)
+        except Exception:
+            continue
+        if attempt_keywords is keywords:  # only render_mode was refused: it trains and replays, unrendered
+            return env, None
+        env.close()
+        raise UsageError(f'{env_id} does not take --env-kwargs {" ".join(env_kwargs)} '
+                         f'({type(failure).__name__}: {failure}); fix or drop them')
+    raise UsageError(f'{env_id} failed to start: its constructor raised {type(failure).__name__}: {failure}')
+
+
 def is_vector_space(space):
     return isinstance(space, gymnasium.spaces.Box) and len(space.shape) == 1
 
@@ -173,7 +223,7 @@ class GymEnv:
     frames_per_step = 1
 
     def __init__(self, env_id, seed, train=True, use_sdl=False, reward_scale=DEFAULT_REWARD_SCALE,
-                 minigrid_obs='pixels', normalize_obs='off', env_kwargs=None):
+                 minigrid_obs='pixels', normalize_obs='off', env_kwargs=None, max_episode_steps=None):
         require_gymnasium()
         import_package_of(env_id)
         if use_sdl:
@@ -181,14 +231,9 @@ class GymEnv:
         self.train = train
         self.reward_scale = reward_scale
         render_mode = 'human' if use_sdl else None if train else 'rgb_array'  # rgb_array: the demo's GIFs
-        keywords = keyword_arguments(env_kwargs)
-        try:
-            env = gymnasium.make(env_id, render_mode=render_mode, **keywords)
-        except gymnasium.error.Error as error:
-            raise UsageError(f'Gymnasium cannot make {env_id} ({error})') from None
-        except TypeError as error:  # a keyword the environment does not take
-            raise UsageError(f'{env_id} does not take --env-kwargs {" ".join(env_kwargs)} ({error}); '
-                             'fix or drop them') from None
+        self.max_episode_steps = (max_episode_steps or registered_time_limit(env_id) or DEFAULT_MAX_EPISODE_STEPS)
+        env, render_mode = make_env(env_id, render_mode, env_kwargs, self.max_episode_steps)
+        self.can_render = render_mode is not None or train
         self.env = with_package_wrappers(env_id, env, minigrid_obs)
         if render_mode == 'rgb_array':
             follow_with_the_tracking_camera(self.env)
@@ -253,7 +298,8 @@ class GymEnv:
         return self.reward
 
     def rgb_screen(self):
-        """The environment's rendering, (height, width, 3) uint8 (the demo's environments render so)."""
+        """The environment's rendering, (height, width, 3) uint8 (the demo's environments render so,
+        unless the environment's constructor takes no render_mode: can_render False)."""
         return self.env.render()
 
     def record_screens(self, directory):
@@ -294,6 +340,11 @@ GYM = EnvironmentKind(
         EnvironmentOption('--reward-scale', positive_float, DEFAULT_REWARD_SCALE, in_demo=False,
                           help=f'training rewards are multiplied by this (default {DEFAULT_REWARD_SCALE}, '
                                'ChainerRL\'s); evaluation scores are the environment\'s own'),
+        EnvironmentOption('--max-episode-steps', positive_int, None, metavar='N',
+                          help='cut every episode (training, evaluation, the demo) after N steps, as a time limit '
+                               '(truncated: training bootstraps from its last state) (default: the limit the '
+                               f'environment registers, or {DEFAULT_MAX_EPISODE_STEPS:,}, Atari\'s cap, where it '
+                               'registers none: an environment that never ends cannot hang a run)'),
         EnvironmentOption('--normalize-obs', str, 'off', choices=('on', 'off'), in_demo=False, resumed_default='off',
                           help='on: the model reads vector observations through their running mean and standard '
                                'deviation, kept with the model (obs_normalizer.py; Stable-Baselines3\'s VecNormalize '

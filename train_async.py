@@ -222,7 +222,7 @@ class Worker:
                                   should_stop=lambda: self.shared.stop.value)
         if result is None:
             return  # stopped: a resumed run plays this evaluation again
-        _, (mean, median, stdev) = result
+        _, (mean, median, stdev), n_cut = result
         elapsed = time.time() - self.start_time
         shared = self.shared
         with shared.results_lock:
@@ -230,6 +230,8 @@ class Worker:
             shared.last_eval_steps.value = global_t
             shared.last_eval_mean.value = mean
             line = f'evaluation at {global_t} steps: mean {mean:g} median {median:g} stdev {stdev:.4g}'
+            if n_cut:
+                line += f' ({n_cut} of {len(result[0])} episodes cut by the time limit)'
             if mean > shared.best_mean.value:
                 path = unique_path(os.path.join(self.outdir, f'{global_t}.h5'))
                 save_model(path, self.eval_model, with_progress(self.model_info, global_t, mean))

@@ -41,7 +41,41 @@ class Spaces(gymnasium.Env):
         return self.observation_space.sample(), 1.0, False, False, {}
 
 
+class Plain(gymnasium.Env):
+    """As the tutorials write one: no __init__ (so no render_mode), spaces as class attributes. Each
+    step moves a counter; the episode ends after 5 steps."""
+    observation_space = spaces.Box(-10.0, 10.0, (2,), np.float32)
+    action_space = spaces.Discrete(2)
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.array([self.t, action], np.float32), float(action), self.t >= 5, False, {}
+
+
+class Never(Plain):
+    """Never ends, and registers no time limit: a maze the policy walks in circles."""
+
+    def step(self, action):
+        observation, reward, _, _, info = super().step(action)
+        return observation, reward, False, False, info
+
+
+class Broken(gymnasium.Env):
+    """Its constructor fails, with a message of its own."""
+
+    def __init__(self, render_mode=None):
+        raise RuntimeError('the simulator licence file is missing')
+
+
 gymnasium.register('AsyncRlTest/Target-v0', entry_point=Target)
+gymnasium.register('AsyncRlTest/Plain-v0', entry_point=Plain)
+gymnasium.register('AsyncRlTest/Never-v0', entry_point=Never)
+gymnasium.register('AsyncRlTest/Broken-v0', entry_point=Broken)
 gymnasium.register('AsyncRlTest/Endless-v0', entry_point=Spaces, max_episode_steps=3)
 gymnasium.register('AsyncRlTest/MultiDiscreteActions-v0', entry_point=Spaces, max_episode_steps=3,
                    kwargs={'action_space': spaces.MultiDiscrete([2, 3])})

@@ -10,7 +10,7 @@ import pytest
 gymnasium = pytest.importorskip('gymnasium', reason='gymnasium is not installed (make setup-gym installs it)')
 
 import gym_test_envs  # noqa: E402,F401  (registers AsyncRlTest/...)
-from conftest import run_script  # noqa: E402
+from conftest import ROOT, run_script  # noqa: E402
 from errors import UsageError  # noqa: E402
 from gym_env import GYM, GymEnv  # noqa: E402
 from model_info import run_info, with_progress  # noqa: E402
@@ -281,3 +281,58 @@ def test_a3c_ff_learns_cartpole_to_its_maximum_with_two_processes(tmp_path):
 # 2,500 steps give it more chances to play ten 500s in a row.
 CARTPOLE_SETTINGS = ('--steps', '100000', '--lr', '7e-3', '--t-max', '20', '--reward-scale', '0.1',
                      '--eval-frequency', '2500')
+
+
+# Environments as users write them (tests/gym_test_envs.py).
+
+def test_an_environment_that_never_ends_is_cut_and_the_evaluation_says_so(tmp_path):
+    outdir = tmp_path / 'run'
+    result = run_script('a3c_gym.py', '2', 'gym_test_envs:AsyncRlTest/Never-v0', '--steps', '600',
+                        '--eval-frequency', '300', '--eval-n-runs', '2', '--max-episode-steps', '50',
+                        '--outdir', str(outdir), env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')),
+                        timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert '(2 of 2 episodes cut by the time limit)' in result.stdout
+    demo = run_script('demo_a3c_gym.py', 'gym_test_envs:AsyncRlTest/Never-v0', str(outdir / '600_finish.h5'),
+                      '--n-runs', '1', env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    # The environment's own limit is none: the demo cuts at the default cap, 27,000 steps, and says so.
+    assert 'Run 0: ' in demo.stdout and '(cut by the time limit)' in demo.stdout
+
+
+def test_the_time_limit_is_the_registered_one_unless_given():
+    assert GymEnv('CartPole-v1', seed=0).max_episode_steps == 500
+    assert GymEnv('CartPole-v1', seed=0, max_episode_steps=20).max_episode_steps == 20
+    env = GymEnv('AsyncRlTest/Never-v0', seed=0, max_episode_steps=7)
+    steps = 0
+    while not env.is_terminal:
+        env.receive_action(1)
+        steps += 1
+    assert steps == 7 and env.is_truncated
+    assert GymEnv('AsyncRlTest/Never-v0', seed=0).max_episode_steps == 27_000
+
+
+def test_an_environment_without_render_mode_trains_and_replays_but_cannot_make_a_gif(tmp_path):
+    outdir, env = tmp_path / 'run', dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests'))
+    result = run_script('a3c_gym.py', '1', 'gym_test_envs:AsyncRlTest/Plain-v0', '--steps', '300',
+                        '--eval-frequency', '300', '--eval-n-runs', '1', '--outdir', str(outdir), env=env)
+    assert result.returncode == 0, result.stderr
+    demo = run_script('demo_a3c_gym.py', 'gym_test_envs:AsyncRlTest/Plain-v0', str(outdir / '300_finish.h5'),
+                      '--n-runs', '2', env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.splitlines()[-1].startswith('mean: ')
+    gif = tmp_path / 'plain.gif'
+    assert_usage_error(run_script('demo_a3c_gym.py', 'gym_test_envs:AsyncRlTest/Plain-v0', str(outdir / '300_finish.h5'),
+                                  '--gif', str(gif), env=env), 'cannot render', 'drop --gif')
+    assert not gif.exists()
+
+
+def test_an_environment_whose_constructor_fails_is_reported_as_the_environments_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests'))
+    assert_usage_error(run_script('a3c_gym.py', '1', 'gym_test_envs:AsyncRlTest/Broken-v0', '--outdir',
+                                  str(tmp_path / 'never'), env=env),
+                       'AsyncRlTest/Broken-v0 failed to start', 'RuntimeError: the simulator licence file is missing')
+    assert_usage_error(run_script('a3c_gym.py', '1', 'gym_test_envs:AsyncRlTest/Plain-v0', '--env-kwargs', 'size:3',
+                                  '--outdir', str(tmp_path / 'never'), env=env),
+                       'does not take --env-kwargs size:3')
+    assert not (tmp_path / 'never').exists()

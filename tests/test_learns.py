@@ -14,7 +14,7 @@ from train_async import train
 
 def test_untrained_policy_rarely_solves_the_corridor():
     model = make_model(ModelSpec(Corridor.number_of_actions), False, np.random.RandomState(0))
-    _, (mean, _, _) = eval_performance(Corridor(), model, 100, np.random.RandomState(0))
+    _, (mean, _, _), _ = eval_performance(Corridor(), model, 100, np.random.RandomState(0))
     assert mean < 0.3  # about 1/16: four rights in a row by chance
 
 
