@@ -27,7 +27,14 @@ ARGS ?=
 
 .PHONY: setup setup-doom setup-gym setup-sweep setup-tensorboard train test test-every-python
 
-setup: $(INSTALLED)
+# One set-up at a time: a second make (another terminal, a second `make test` in this clone) waits
+# for the first under the lock, then finds what it made up to date. flock is util-linux's; where
+# there is none, set-ups are not serialised.
+# ($(MAKE) stays in each recipe as written, so that `make -n` shows the set-up it would do.)
+LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.setup.lock )
+
+setup:
+	@$(LOCK)$(MAKE) --no-print-directory $(INSTALLED)
 
 # A venv of another Python is made anew. chainer 7.8.1 builds from source and needs setuptools<70
 # in its build environment (constraints.txt).
@@ -39,7 +46,8 @@ $(INSTALLED): requirements.txt constraints.txt
 	touch $@
 
 # ViZDoom is optional: the Atari scripts never need it; the Doom tests are skipped without it.
-setup-doom: $(VENV)/.installed-doom-$(PYTHON_VERSION)
+setup-doom:
+	@$(LOCK)$(MAKE) --no-print-directory $(VENV)/.installed-doom-$(PYTHON_VERSION)
 
 $(VENV)/.installed-doom-$(PYTHON_VERSION): $(INSTALLED) requirements-doom.txt
 	$(PIP_INSTALL) -r requirements-doom.txt
@@ -47,21 +55,24 @@ $(VENV)/.installed-doom-$(PYTHON_VERSION): $(INSTALLED) requirements-doom.txt
 
 # Gymnasium (with MuJoCo and MiniGrid) is optional too: only a3c_gym.py and demo_a3c_gym.py need it; the
 # Gymnasium tests are skipped without it.
-setup-gym: $(VENV)/.installed-gym-$(PYTHON_VERSION)
+setup-gym:
+	@$(LOCK)$(MAKE) --no-print-directory $(VENV)/.installed-gym-$(PYTHON_VERSION)
 
 $(VENV)/.installed-gym-$(PYTHON_VERSION): $(INSTALLED) requirements-gym.txt
 	$(PIP_INSTALL) -r requirements-gym.txt
 	touch $@
 
 # Ray is optional too: only sweep_a3c_ale.py needs it; the sweep tests are skipped without it.
-setup-sweep: $(VENV)/.installed-sweep-$(PYTHON_VERSION)
+setup-sweep:
+	@$(LOCK)$(MAKE) --no-print-directory $(VENV)/.installed-sweep-$(PYTHON_VERSION)
 
 $(VENV)/.installed-sweep-$(PYTHON_VERSION): $(INSTALLED) requirements-sweep.txt
 	$(PIP_INSTALL) -r requirements-sweep.txt
 	touch $@
 
 # TensorBoard too: only --tensorboard needs it; its tests are skipped without it.
-setup-tensorboard: $(VENV)/.installed-tensorboard-$(PYTHON_VERSION)
+setup-tensorboard:
+	@$(LOCK)$(MAKE) --no-print-directory $(VENV)/.installed-tensorboard-$(PYTHON_VERSION)
 
 $(VENV)/.installed-tensorboard-$(PYTHON_VERSION): $(INSTALLED) requirements-tensorboard.txt
 	$(PIP_INSTALL) -r requirements-tensorboard.txt

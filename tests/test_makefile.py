@@ -73,3 +73,29 @@ def test_without_a_supported_python_make_says_how_to_get_one(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     assert 'no Python 3.13, 3.12 or 3.11 found' in result.stderr
     assert 'uv python install 3.13' in result.stderr and "distribution's python3.13" in result.stderr
+
+
+def test_a_second_setup_waits_for_the_first_one_holding_the_lock(tmp_path):
+    # As a first `make` would hold it while it builds the venv: a second one must not start meanwhile.
+    import fcntl
+    import signal
+    import time
+    if not shutil.which('flock'):
+        pytest.skip('flock (util-linux) is not on this machine: set-ups are not serialised here')
+    venv = tmp_path / 'venv'
+    env = {name: value for name, value in os.environ.items() if name not in MAKE_OWN}
+    with open(os.path.join(ROOT, '.setup.lock'), 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        second = subprocess.Popen([MAKE, 'setup', f'VENV={venv}', f'PYTHON={sys.executable}'], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            time.sleep(3)
+            assert second.poll() is None and not venv.exists()  # waiting, nothing made
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            deadline = time.time() + 60
+            while not venv.exists() and time.time() < deadline:
+                time.sleep(0.2)
+            assert venv.exists()  # once the lock is free, it sets up
+        finally:
+            os.killpg(second.pid, signal.SIGKILL)
+            second.wait()
