@@ -51,6 +51,37 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: 'two_node_cluster' in getattr(item, 'fixturenames', ()))
 
 
+# Under `make test`, which installs every extra and runs as root (ASYNC_RL_STRICT_SKIPS=1), a skip for
+# a missing extra or a tmpfs that cannot be mounted means something is broken (a native library that
+# fails to load turns dozens of tests into skips): such a skip fails, with its reason. Other skips
+# (another Python not found, the original's published model absent) stay skips.
+STRICT_SKIPS = os.environ.get('ASYNC_RL_STRICT_SKIPS') == '1'
+BROKEN_IF_SKIPPED = ('is not installed', 'mounting a small file system', 'cannot mount a tmpfs')
+
+
+def skip_reason(report):
+    return report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+
+
+def fail_if_broken(report):
+    if STRICT_SKIPS and report.skipped and any(text in skip_reason(report) for text in BROKEN_IF_SKIPPED):
+        report.outcome = 'failed'
+        report.longrepr = (f'skipped under make test, which installs every extra and mounts as root: '
+                           f'{skip_reason(report)}')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    fail_if_broken(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield  # a module that skips itself (pytest.importorskip at its top)
+    fail_if_broken(outcome.get_result())
+
+
 def pytest_configure(config):
     config.addinivalue_line('markers', 'every_python: a short end-to-end test that `make test` also runs on every '
                             'other supported Python it finds')

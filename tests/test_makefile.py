@@ -99,3 +99,30 @@ def test_a_second_setup_waits_for_the_first_one_holding_the_lock(tmp_path):
         finally:
             os.killpg(second.pid, signal.SIGKILL)
             second.wait()
+
+
+def test_under_make_test_a_skip_for_a_missing_extra_fails_and_other_skips_stay_skips(tmp_path):
+    (tmp_path / 'test_extra.py').write_text(
+        'import pytest\n'
+        'def test_needs_an_extra():\n'
+        "    pytest.importorskip('no_such_extra_module', reason='no_such_extra_module is not installed')\n"
+        'def test_needs_another_python():\n'
+        "    pytest.skip('needs two supported Pythons on this machine')\n")
+    (tmp_path / 'test_module_skips.py').write_text(
+        "import pytest\npytest.importorskip('no_such_extra_module', reason='no_such_extra_module is not installed')\n"
+        'def test_never_runs():\n    pass\n')
+
+    def pytest_run(strict, *files):
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests'), ASYNC_RL_STRICT_SKIPS='1' if strict else '0')
+        return subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'conftest', '-rfs',
+                               *(str(tmp_path / name) for name in files)],
+                              capture_output=True, text=True, cwd=tmp_path, env=env)
+    relaxed = pytest_run(False, 'test_extra.py', 'test_module_skips.py')
+    assert relaxed.returncode == 0 and '3 skipped' in relaxed.stdout, relaxed.stdout
+    strict = pytest_run(True, 'test_extra.py')
+    assert strict.returncode == 1, strict.stdout
+    assert 'skipped under make test, which installs every extra and mounts as root: ' in strict.stdout
+    assert 'no_such_extra_module is not installed' in strict.stdout
+    assert '1 failed, 1 skipped' in strict.stdout, strict.stdout
+    module = pytest_run(True, 'test_module_skips.py')  # a whole module that skips itself: the session fails
+    assert module.returncode != 0 and 'no_such_extra_module is not installed' in module.stdout, module.stdout

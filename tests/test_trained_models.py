@@ -54,3 +54,38 @@ def test_model_plays_one_episode_with_its_readme_demo_command(name):
     model_line, *lines = result.stdout.splitlines()  # first, what the model file says of itself
     assert model_line.startswith('model: ')
     assert lines[0].startswith('Run 0: ') and lines[-1].startswith('mean: ')
+
+
+# The cheap models replay at their folder's level, and the same command with random weights does not
+# (so the check can fail): (folder, the lowest mean that counts, the folder's own replay).
+LEVELS = [('inverted_pendulum_ff', 900, 1000), ('cartpole_q', 450, 500), ('minigrid_memory_s7', 0.9, 0.964),
+          ('doom_basic', 50, 76.2)]
+
+
+def replay_mean(script, args, settings):
+    result = run_script(script, *args, timeout=900, env=dict(os.environ, **settings))
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith('mean: '), last
+    return float(last.split()[1])
+
+
+@pytest.mark.parametrize('name, level, folders_replay', LEVELS)
+def test_a_cheap_model_replays_at_its_folders_level_and_random_weights_do_not(tmp_path, name, level, folders_replay):
+    settings, (script, *args) = demo_command(name)
+    if script == 'demo_a3c_doom.py':
+        pytest.importorskip('vizdoom', reason='vizdoom is not installed (make setup-doom installs it)')
+    else:
+        for module in ('gymnasium', 'mujoco', 'minigrid'):
+            pytest.importorskip(module, reason=f'{module} is not installed (make setup-gym installs it)')
+    import numpy as np
+    from models import inspect_model_file, make_model, save_model
+    model_arg = next(i for i, arg in enumerate(args) if arg.endswith('.h5'))
+    mean = replay_mean(script, args, settings)
+    assert mean >= level, f'{name} replayed {mean}, below {level} (its folder: {folders_replay})'
+    # The same network with random weights, through the same command.
+    use_lstm, spec = inspect_model_file(os.path.join(ROOT, args[model_arg]))
+    random_model = str(tmp_path / 'random.h5')
+    save_model(random_model, make_model(spec, use_lstm, np.random.RandomState(0)))
+    args[model_arg] = random_model
+    assert replay_mean(script, args, settings) < level
