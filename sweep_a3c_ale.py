@@ -170,9 +170,12 @@ def as_its_own_process():
 def train_one_run(python, trainer, run_dir, log_path, new_run_command):
     """Start the run in run_dir, or resume it, or nothing if it has finished; return (exit
     status, what was done). Runs on any node of the cluster, as a Ray task."""
-    # ray.cancel interrupts this task with a KeyboardInterrupt: let SIGINT through to Python here
-    # (the local Ray's processes start with it ignored; see run_sweep).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # ray.cancel interrupts this task as SIGINT does (the local Ray's processes start with it ignored;
+    # see run_sweep): let it through to Python here, and record it rather than raise, as the trainer's
+    # own handler does: an exception raised from a handler is lost where the signal lands in a weakref
+    # callback or a finalizer, and the run would go on. The loop below acts on the record.
+    stop_requested = []
+    signal.signal(signal.SIGINT, lambda signum, frame: stop_requested.append(signum))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     state = run_state(run_dir)
     if state == 'finished':
@@ -188,13 +191,12 @@ def train_one_run(python, trainer, run_dir, log_path, new_run_command):
               f'{" ".join(command[1:])}', file=log, flush=True)
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=as_its_own_process)
-        try:
-            while proc.poll() is None:  # in short waits: ray.cancel's KeyboardInterrupt comes between them
-                time.sleep(0.5)
-            return proc.returncode, 'resumed' if state == 'interrupted' else 'started'
-        except KeyboardInterrupt:  # the sweep was stopped (Ctrl-C, or ray.cancel): stop as Ctrl-C does
-            proc.send_signal(signal.SIGINT)
-            return proc.wait(), 'stopped'
+        while proc.poll() is None:
+            if stop_requested:  # the sweep was stopped (Ctrl-C, or ray.cancel): stop as Ctrl-C does
+                proc.send_signal(signal.SIGINT)
+                return proc.wait(), 'stopped'
+            time.sleep(0.5)
+        return proc.returncode, 'resumed' if state == 'interrupted' else 'started'
 
 
 # --- the sweep --------------------------------------------------------------------------------------
