@@ -34,6 +34,7 @@ raises a UsageError that says how to install it.
 import argparse
 import ast
 import importlib
+import sys
 
 import cv2
 import numpy as np
@@ -146,11 +147,31 @@ def declared_render_modes(env_id):
     return getattr(creator, 'metadata', {}).get('render_modes') or []
 
 
+def warnings_of_mujoco_to_stderr(env_id):
+    """MuJoCo writes its warnings into MUJOCO_LOG.TXT in the working directory, a file the user did not
+    ask for: for a MuJoCo environment, say each distinct warning once on standard error instead."""
+    entry_point = gymnasium.spec(import_module_of(env_id)).entry_point
+    if not (isinstance(entry_point, str) and 'mujoco' in entry_point):
+        return
+    import mujoco
+    mujoco.set_mju_user_warning(say_mujoco_warning_once)
+
+
+MUJOCO_WARNINGS_SAID = set()  # this process's
+
+
+def say_mujoco_warning_once(message):
+    if message not in MUJOCO_WARNINGS_SAID:
+        MUJOCO_WARNINGS_SAID.add(message)
+        print(f'MuJoCo warning: {message}', file=sys.stderr, flush=True)
+
+
 def make_env(env_id, render_mode, env_kwargs, max_episode_steps):
     """gymnasium.make's environment, and the render mode it took: render_mode, or None for an
     environment whose constructor takes none (the tutorials' plain gymnasium.Env). UsageError, on one
     line, when the id, --env-kwargs or the environment's own constructor fails, saying which."""
     keywords = keyword_arguments(env_kwargs)
+    warnings_of_mujoco_to_stderr(env_id)
     if render_mode == 'rgb_array' and 'rgb_array' not in declared_render_modes(env_id):
         render_mode = None  # it says it cannot: not asked, so Gymnasium need not warn
 

@@ -336,3 +336,12 @@ def test_an_environment_whose_constructor_fails_is_reported_as_the_environments_
                                   '--outdir', str(tmp_path / 'never'), env=env),
                        'does not take --env-kwargs size:3')
     assert not (tmp_path / 'never').exists()
+
+
+def test_mujoco_writes_nothing_into_the_working_directory(tmp_path):
+    pytest.importorskip('mujoco', reason='mujoco is not installed (make setup-gym installs it)')
+    result = run_script('a3c_gym.py', '1', 'HalfCheetah-v5', '--steps', '200', '--eval-frequency', '200',
+                        '--eval-n-runs', '1', '--outdir', str(tmp_path / 'run'), cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(tmp_path)) == ['run']  # no MUJOCO_LOG.TXT beside it
+    assert "MuJoCo warning: compiler attribute 'settotalmass' is deprecated" in result.stderr  # said, not lost
