@@ -218,10 +218,15 @@ class Worker:
         """Play --eval-n-runs whole games with the current shared parameters and record them."""
         self.open_evaluation()
         self.eval_params[:] = self.shared.params
+        timeout = getattr(self.args, 'eval_timeout', None)
+        deadline = time.time() + timeout if timeout else math.inf
         result = eval_performance(self.eval_env, self.eval_model, self.args.eval_n_runs, self.eval_rng,
-                                  should_stop=lambda: self.shared.stop.value)
-        if result is None:
-            return  # stopped: a resumed run plays this evaluation again
+                                  should_stop=lambda: self.shared.stop.value or time.time() > deadline)
+        if result is None:  # stopped: a resumed run plays this evaluation again
+            if not self.shared.stop.value:
+                print(f'evaluation at {global_t} steps: given up after {timeout:g} s (--eval-timeout) before its '
+                      f'{self.args.eval_n_runs} episode(s) ended; not recorded, training goes on', flush=True)
+            return
         _, (mean, median, stdev), n_cut = result
         elapsed = time.time() - self.start_time
         shared = self.shared

@@ -76,6 +76,9 @@ def make_parser(kind, with_defaults=True):
                         help='initial learning rate, annealed linearly to 0 (default 7e-4)')
     parser.add_argument('--eval-frequency', type=positive_int, default=default(kind.default_eval_frequency),
                         help=f'evaluate every this many global steps (default {kind.default_eval_frequency:.0e})')
+    parser.add_argument('--eval-timeout', type=positive_float, default=default(3600.0), metavar='SECONDS',
+                        help='give up an evaluation still playing after SECONDS (it is not recorded; training goes '
+                             'on), so that a slow environment cannot hold up a worker (default 3600)')
     parser.add_argument('--eval-n-runs', type=positive_int, default=default(10),
                         help='games per evaluation (default 10)')
     parser.add_argument('--weight-decay', type=non_negative_float, default=default(0.0),
@@ -145,6 +148,7 @@ def parse_args(kind, argv=None):
     stored = dict(checkpoint.args)
     stored.setdefault('lstm_forget_bias', None)  # a run recorded before the option: the original's start
     stored.setdefault('algorithm', 'a3c')  # a run recorded before --algorithm
+    stored.setdefault('eval_timeout', None)  # nor did one recorded before --eval-timeout: no limit
     for name in Q_LEARNING_DEFAULTS:
         stored.setdefault(name, None)
     for option in kind.options:  # a run recorded before the option existed ran with its old value

@@ -345,3 +345,15 @@ def test_mujoco_writes_nothing_into_the_working_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(os.listdir(tmp_path)) == ['run']  # no MUJOCO_LOG.TXT beside it
     assert "MuJoCo warning: compiler attribute 'settotalmass' is deprecated" in result.stderr  # said, not lost
+
+
+def test_an_evaluation_that_outlasts_eval_timeout_is_given_up_and_training_goes_on(tmp_path):
+    outdir = tmp_path / 'run'
+    result = run_script('a3c_gym.py', '1', 'gym_test_envs:AsyncRlTest/Never-v0', '--steps', '400',
+                        '--eval-frequency', '200', '--eval-n-runs', '1', '--max-episode-steps', '100000000',
+                        '--eval-timeout', '2', '--outdir', str(outdir),
+                        env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'tests')), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('given up after 2 s (--eval-timeout) before its 1 episode(s) ended') == 2
+    assert (outdir / '400_finish.h5').is_file()  # trained to the end
+    assert (outdir / 'scores.txt').read_text().splitlines()[1:] == []  # nothing recorded for them
