@@ -2,6 +2,7 @@
 
 usage: .venv/bin/python bench/throughput.py [--processes 1 2] [--warmup 10] [--seconds 30] [--rounds 1]
                                            [--peer-python .peer/bin/python --peer-steps 30000]
+                                           [--pfrl-python .pfrl/bin/python]
 
 For A3C FF and A3C LSTM on Breakout and each process count, it starts the
 real training script, ignores the first --warmup seconds, and measures global
@@ -16,7 +17,10 @@ and the total, which shows that parameters and RMSProp statistics are shared
 rather than copied. With --peer-python it also runs ChainerRL's A3C FF
 (../shared/peer/peer_chainerrl_a3c.py) and A3C LSTM
 (bench/peer_chainerrl_a3c_lstm.py) from their own environment and prints our
-ratios to them.
+ratios to them; with --pfrl-python the same for PFRL 0.4's A3C FF and LSTM
+(../shared/peer/peer_pfrl_a3c.py, PyTorch, one thread per process). The peers
+are timed from their start to their end over --peer-steps steps, start-up
+included: give them tens of thousands of steps.
 """
 import argparse
 import multiprocessing as mp
@@ -35,6 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 PEER = os.path.join(ROOT, '..', 'shared', 'peer', 'peer_chainerrl_a3c.py')
 PEER_LSTM = os.path.join(ROOT, 'bench', 'peer_chainerrl_a3c_lstm.py')  # the same peer with ChainerRL's A3CLSTM
+PEER_PFRL = os.path.join(ROOT, '..', 'shared', 'peer', 'peer_pfrl_a3c.py')  # --lstm for PFRL's recurrent A3C
 
 
 def python_path(name):
@@ -119,9 +124,10 @@ def training(processes, use_lstm, warmup, seconds, root=ROOT, python=sys.executa
     return (s1 - s0) / (t1 - t0), memory, proc.pid
 
 
-def peer(python, processes, steps, use_lstm=False, script=None):
+def peer(python, processes, steps, use_lstm=False, script=None, options=()):
     script = script or (PEER_LSTM if use_lstm else PEER)
-    result = subprocess.run([python, script, str(processes), str(steps)], capture_output=True, text=True,
+    result = subprocess.run([python_path(python), script, str(processes), str(steps), *options],
+                            capture_output=True, text=True,
                             cwd=os.path.dirname(script))
     match = re.search(r'peer(?:_lstm)?_steps_per_s=([\d.]+)', result.stdout)
     if not match:
@@ -138,6 +144,7 @@ def main():
     parser.add_argument('--rounds', type=int, default=1, help='measure everything this many times over')
     parser.add_argument('--peer-python', default=None, help="python of the peer's environment")
     parser.add_argument('--peer-steps', type=int, default=30000)
+    parser.add_argument('--pfrl-python', default=None, help="python of PFRL 0.4's environment")
     args = parser.parse_args()
 
     cpu = next((line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
@@ -188,6 +195,13 @@ def main():
             for kind in ('FF', 'LSTM'):
                 peer_rate = peer(args.peer_python, processes, args.peer_steps, use_lstm=kind == 'LSTM')
                 print(f'- ChainerRL 0.8.0 A3C {kind}, {processes} processes, {args.peer_steps} steps: '
+                      f'{peer_rate:,.0f} steps/s; ours is {figures[(kind, processes)] / peer_rate:.2f}x')
+    if args.pfrl_python:
+        for processes in counts:
+            for kind in ('FF', 'LSTM'):
+                peer_rate = peer(args.pfrl_python, processes, args.peer_steps, script=PEER_PFRL,
+                                 options=['--lstm'] if kind == 'LSTM' else [])
+                print(f'- PFRL 0.4.0 A3C {kind}, {processes} processes, {args.peer_steps} steps: '
                       f'{peer_rate:,.0f} steps/s; ours is {figures[(kind, processes)] / peer_rate:.2f}x')
 
 
