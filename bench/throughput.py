@@ -190,20 +190,18 @@ def main():
         for (kind, processes), values in shares.items():
             print(f'- A3C {kind}, {processes} processes, of the environment only in each round: '
                   + ', '.join(f'{100 * x:.1f}%' for x in values))
+    peers = []  # (name, python, how to run it for a kind)
     if args.peer_python:
-        for processes in counts:
-            for kind in ('FF', 'LSTM'):
-                peer_rate = peer(args.peer_python, processes, args.peer_steps, use_lstm=kind == 'LSTM')
-                print(f'- ChainerRL 0.8.0 A3C {kind}, {processes} processes, {args.peer_steps} steps: '
-                      f'{peer_rate:,.0f} steps/s; ours is {figures[(kind, processes)] / peer_rate:.2f}x')
+        peers.append(('ChainerRL 0.8.0', args.peer_python, lambda kind: dict(use_lstm=kind == 'LSTM')))
     if args.pfrl_python:
+        peers.append(('PFRL 0.4.0', args.pfrl_python,
+                      lambda kind: dict(script=PEER_PFRL, options=['--lstm'] if kind == 'LSTM' else [])))
+    for name, python, how in peers:
         for processes in counts:
             for kind in ('FF', 'LSTM'):
-                peer_rate = peer(args.pfrl_python, processes, args.peer_steps, script=PEER_PFRL,
-                                 options=['--lstm'] if kind == 'LSTM' else [])
-                print(f'- PFRL 0.4.0 A3C {kind}, {processes} processes, {args.peer_steps} steps: '
+                peer_rate = peer(python, processes, args.peer_steps, **how(kind))
+                print(f'- {name} A3C {kind}, {processes} processes, {args.peer_steps} steps: '
                       f'{peer_rate:,.0f} steps/s; ours is {figures[(kind, processes)] / peer_rate:.2f}x')
-
 
 if __name__ == '__main__':
     main()
